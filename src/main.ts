@@ -1,0 +1,123 @@
+/**
+ * The composition root: turns a command line into running parts. The only module that wires
+ * config, store, server and reaper together; nothing here runs at import time.
+ */
+import type { FastifyInstance } from 'fastify';
+import { usage, VERSION } from './cli/usage.ts';
+import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
+import { type Clock, systemClock } from './orchestrator/clock.ts';
+import { Reaper } from './orchestrator/reaper.ts';
+import { buildServer } from './orchestrator/server.ts';
+import { SqliteStore } from './orchestrator/store/sqlite/sqlite-store.ts';
+
+export interface RunningOrchestrator {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startOrchestrator(
+  config: ServerConfig,
+  clock: Clock = systemClock,
+): Promise<RunningOrchestrator> {
+  const store = new SqliteStore({
+    path: config.dbPath,
+    clock,
+    defaultLeaseMs: config.leaseMs,
+    synchronous: config.synchronous,
+  });
+  const app = buildServer({
+    store,
+    clock,
+    token: config.token,
+    defaultLeaseMs: config.leaseMs,
+    bodyLimit: config.bodyLimit,
+    logger: { level: 'warn' },
+  });
+  const reaper = new Reaper({
+    store,
+    now: () => clock.now(),
+    onReaped: (job) => app.log.warn({ job_id: job.id, status: job.status }, 'lease expired'),
+    onError: (error) => app.log.error({ err: error }, 'reaper pass failed'),
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  reaper.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    async close() {
+      reaper.stop();
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadServerConfig(args, env);
+  const orchestrator = await startOrchestrator(config);
+  process.stdout.write(`Baton orchestrator listening on ${orchestrator.url} (database ${config.dbPath})\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`Received ${signal}; stopping\n`);
+    orchestrator.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Entry point of the `baton` command. Returns the process exit code for commands that finish. */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'server':
+      case 'up':
+        await serve(rest, env);
+        return undefined;
+      case '--version':
+      case 'version':
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(usage());
+        return 0;
+      default:
+        process.stderr.write(`baton: unknown command '${command}'\n\n${usage()}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`baton: ${error.message}\n`);
+      return 2;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`baton: cannot listen: ${(error as Error).message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Rules for names that reach git and the file system. Pure. A branch name or path from a request
+ * must never be able to act as a git option or escape the worktrees folder.
+ */
+
+/** git check-ref-format rules, plus: no leading `-` (it would read as an option). */
+export function branchNameProblem(name: string): string | null {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > 200) return 'must be at most 200 characters';
+  if (name.startsWith('-')) return "must not start with '-'";
+  if (name.startsWith('/') || name.endsWith('/')) return "must not start or end with '/'";
+  if (name.endsWith('.') || name.endsWith('.lock')) return "must not end with '.' or '.lock'";
+  if (name.includes('..')) return "must not contain '..'";
+  if (name.includes('//')) return "must not contain '//'";
+  if (name.includes('@{') || name === '@') return "must not contain '@{' or be '@'";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name))
+    return 'must not contain spaces, control characters or any of ~^:?*[\\';
+  if (name.split('/').some((part) => part.startsWith('.'))) return "no path component may start with '.'";
+  return null;
+}
+
+/** A path-like value (repo path, worktree path): no `..` component, no option-like prefix, no NUL. */
+export function pathProblem(value: string): string | null {
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > 4096) return 'must be at most 4096 characters';
+  if (value.startsWith('-')) return "must not start with '-'";
+  if (value.includes('\0')) return 'must not contain NUL';
+  if (value.split(/[\\/]/).includes('..')) return "must not contain a '..' component";
+  return null;
+}
+
+/** `baton/<slug of the prompt>-<first 8 characters of the id>`, always a valid branch name. */
+export function defaultBranchName(prompt: string, jobId: string): string {
+  const slug = prompt
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  const short = jobId.replace(/-/g, '').slice(0, 8);
+  return slug ? `baton/${slug}-${short}` : `baton/job-${short}`;
+}

@@ -1,0 +1,60 @@
+/** The worker side: claim a job (optionally long-polling), renew, complete or hand back its lease. */
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../models/errors.ts';
+import { guardFrom, type RouteContext } from './context.ts';
+import { claimQuery, completeBody, idParams, leaseBody, releaseBody } from './schemas.ts';
+import { etagOf, jobView } from './serialize.ts';
+import { parseInput } from './validate.ts';
+
+export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { store } = ctx;
+
+  app.post('/jobs/claim', async (request, reply) => {
+    const query = parseInput(claimQuery, request.query, 'query');
+    const gone = new AbortController();
+    // The client hanging up ends its long poll; so does the server closing.
+    reply.raw.on('close', () => gone.abort());
+    const job = await ctx.claims.claim(
+      {
+        workerType: query.worker_type ?? 'default',
+        workerId: query.worker_id ?? request.ip,
+        leaseMs: query.lease_ms ?? ctx.defaultLeaseMs,
+      },
+      query.wait_ms ?? 0,
+      AbortSignal.any([gone.signal, ctx.closing]),
+    );
+    if (!job) throw new NotFoundError('No claimable job', { worker_type: query.worker_type ?? 'default' });
+    return reply.header('etag', etagOf(job)).send(jobView(job));
+  });
+
+  app.post('/jobs/:id/heartbeat', async (request) => {
+    const { id } = parseInput(idParams, request.params, 'job id');
+    const { lease_token } = parseInput(leaseBody, request.body, 'body');
+    const job = await store.heartbeat(id, lease_token);
+    return {
+      lease_expires_at: new Date(job.lease_expires_at ?? 0).toISOString(),
+      cancel_requested: job.cancel_requested,
+    };
+  });
+
+  app.post('/jobs/:id/complete', async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, 'job id');
+    const body = parseInput(completeBody, request.body, 'body');
+    const job = await store.complete(id, {
+      status: body.status,
+      result_summary: body.result_summary,
+      conversation_id: body.conversation_id,
+      leaseToken: body.lease_token,
+      retryable: body.retryable,
+      ...guardFrom(request),
+    });
+    return reply.header('etag', etagOf(job)).send(jobView(job));
+  });
+
+  app.post('/jobs/:id/release', async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, 'job id');
+    const body = parseInput(releaseBody, request.body, 'body');
+    const job = await store.release(id, body.lease_token, body.reason);
+    return reply.header('etag', etagOf(job)).send(jobView(job));
+  });
+}

@@ -1,0 +1,516 @@
+/**
+ * The SQLite store (better-sqlite3, WAL). Owns the database file: its schema, every read and
+ * every write. Each verb is one IMMEDIATE transaction (the write lock is taken at BEGIN, so two
+ * processes sharing the file serialise rather than fail mid-way), and each state change is a
+ * compare-and-set on status and version that appends its event row in the same transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Clock } from '../../clock.ts';
+import {
+  BatonError,
+  ConflictError,
+  jobNotFound,
+  PreconditionFailedError,
+  ValidationError,
+} from '../../models/errors.ts';
+import { JOB_STATUSES, type Job, type JobStatus } from '../../models/job.ts';
+import {
+  assertDeletable,
+  assertLiveLease,
+  CASCADING_STATUSES,
+  type Decision,
+  type EventDraft,
+  planCancel,
+  planClaim,
+  planComplete,
+  planContinue,
+  planExpire,
+  planHeartbeat,
+  planRelease,
+  planRetry,
+  planStatusUpdate,
+} from '../../models/lifecycle.ts';
+import { defaultBranchName } from '../../models/naming.ts';
+import { fingerprint } from '../fingerprint.ts';
+import type {
+  ChangeListener,
+  ClaimRequest,
+  CleanupRequest,
+  CompleteRequest,
+  CreateOptions,
+  CreateResult,
+  Guard,
+  JobEvent,
+  JobFilter,
+  JobPage,
+  LogEntry,
+  NewJob,
+  Store,
+  StoredLogEntry,
+  StoreStats,
+} from '../store.ts';
+import { migrate } from './migrations.ts';
+import { type EventRow, type JobRow, jobToParams, rowToEvent, rowToJob } from './rows.ts';
+import { translateSqliteError } from './sqlite-errors.ts';
+import { prepareStatements, type Statements } from './statements.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. The folder is created when missing. */
+  path: string;
+  clock: Clock;
+  /** Lease length when `updateJobStatus` moves a job to running by hand. */
+  defaultLeaseMs?: number;
+  /** `full` survives power loss; `normal` (WAL default) survives process crashes. */
+  synchronous?: 'full' | 'normal';
+}
+
+const DEFAULTS = {
+  worker_type: 'default',
+  base_ref: 'main',
+  push_mode: 'always',
+  priority: 0,
+  max_attempts: 3,
+} as const;
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #sql: Statements;
+  readonly #clock: Clock;
+  readonly #defaultLeaseMs: number;
+  readonly #listeners = new Set<ChangeListener>();
+  readonly #listQueries = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new Database(options.path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#clock = options.clock;
+    this.#defaultLeaseMs = options.defaultLeaseMs ?? 60_000;
+    migrate(this.#db, this.#clock.now());
+    this.#sql = prepareStatements(this.#db);
+  }
+
+  async createJob(input: NewJob, options: CreateOptions = {}): Promise<CreateResult> {
+    const hash = options.idempotencyKey === undefined ? null : fingerprint(input);
+    const { result, events } = this.#write(() => {
+      if (options.idempotencyKey !== undefined) {
+        const row = this.#sql.jobByIdempotencyKey.get(options.idempotencyKey) as
+          | (JobRow & { request_hash: string })
+          | undefined;
+        if (row) {
+          if (row.request_hash !== hash) {
+            throw new ConflictError('Idempotency-Key was already used with a different request body', {
+              job_id: row.id,
+            });
+          }
+          return { result: { job: rowToJob(row), created: false }, events: [] };
+        }
+      }
+      const dependsOn = [...new Set(input.depends_on ?? [])];
+      for (const dependency of dependsOn) this.#assertUsableDependency(dependency);
+      const now = this.#clock.now();
+      const id = randomUUID();
+      const job: Job = {
+        id,
+        seq: 0,
+        status: 'pending',
+        version: 1,
+        worker_type: input.worker_type ?? DEFAULTS.worker_type,
+        repo_url: input.repo_url,
+        base_ref: input.base_ref ?? DEFAULTS.base_ref,
+        branch_name: input.branch_name ?? defaultBranchName(input.spec_json.prompt, id),
+        worktree_path: input.worktree_path ?? null,
+        spec_json: input.spec_json,
+        result_summary: null,
+        conversation_id: input.conversation_id ?? null,
+        feature_id: input.feature_id ?? null,
+        feature_part: input.feature_part ?? null,
+        push_mode: input.push_mode ?? DEFAULTS.push_mode,
+        priority: input.priority ?? DEFAULTS.priority,
+        run_at: input.run_at ?? null,
+        depends_on: dependsOn,
+        attempt: 0,
+        max_attempts: input.max_attempts ?? DEFAULTS.max_attempts,
+        attempt_base: 0,
+        lease_token: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        lease_ms: null,
+        cancel_requested: false,
+        created_at: now,
+        updated_at: now,
+      };
+      const info = this.#sql.insertJob.run({
+        ...jobToParams(job),
+        idempotency_key: options.idempotencyKey ?? null,
+        request_hash: hash,
+      });
+      job.seq = Number(info.lastInsertRowid);
+      for (const dependency of dependsOn) this.#sql.insertDependency.run(id, dependency);
+      const created = this.#appendEvent(job, {
+        type: 'created',
+        from_status: null,
+        to_status: 'pending',
+        actor: 'api',
+        reason: null,
+      });
+      return { result: { job, created: true }, events: [created] };
+    });
+    this.#notify(events);
+    return result;
+  }
+
+  /**
+   * A job may only wait on jobs that exist (so dependencies can never form a cycle: a new job's id
+   * is fresh, nothing can already wait on it) and that can still finish `done`.
+   */
+  #assertUsableDependency(dependencyId: string): void {
+    const row = this.#sql.jobById.get(dependencyId) as JobRow | undefined;
+    if (!row)
+      throw new ValidationError(`depends_on names job ${dependencyId}, which does not exist`, {
+        job_id: dependencyId,
+      });
+    if (row.status === 'failed' || row.status === 'cancelled') {
+      throw new ConflictError(
+        `depends_on names job ${dependencyId}, which is ${row.status}; retry it first`,
+        {
+          job_id: dependencyId,
+          status: row.status,
+        },
+      );
+    }
+  }
+
+  async getJob(id: string): Promise<Job> {
+    return this.#load(id);
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobPage> {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (filter.statuses?.length) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.worker_type !== undefined) {
+      where.push('worker_type = ?');
+      params.push(filter.worker_type);
+    }
+    if (filter.feature_id !== undefined) {
+      where.push('feature_id = ?');
+      params.push(filter.feature_id);
+    }
+    if (filter.before !== undefined) {
+      where.push('seq < ?');
+      params.push(filter.before);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    let statement = this.#listQueries.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#listQueries.set(sql, statement);
+    }
+    const rows = statement.all(...params, filter.limit + 1) as JobRow[];
+    const jobs = rows.slice(0, filter.limit).map(rowToJob);
+    const next = rows.length > filter.limit ? (jobs.at(-1)?.seq ?? null) : null;
+    return { jobs, next };
+  }
+
+  async jobEvents(id: string): Promise<JobEvent[]> {
+    const rows = (this.#sql.eventsOfJob.all(id) as EventRow[]).map(rowToEvent);
+    if (rows.length === 0) throw jobNotFound(id);
+    return rows;
+  }
+
+  async eventsAfter(afterSeq: number, limit: number): Promise<JobEvent[]> {
+    return (this.#sql.eventsAfter.all(afterSeq, limit) as EventRow[]).map(rowToEvent);
+  }
+
+  async claim(request: ClaimRequest): Promise<Job | undefined> {
+    const { result, events } = this.#write(() => {
+      const now = this.#clock.now();
+      const row = this.#sql.nextClaimable.get({ worker_type: request.workerType, now }) as JobRow | undefined;
+      if (!row) return { result: undefined, events: [] };
+      const job = rowToJob(row);
+      const decision = planClaim(job, {
+        workerId: request.workerId,
+        leaseMs: request.leaseMs,
+        leaseToken: randomUUID(),
+        now,
+      });
+      return this.#apply(job, decision);
+    });
+    this.#notify(events);
+    return result;
+  }
+
+  async heartbeat(id: string, leaseToken: string): Promise<Job> {
+    return this.#mutate(id, {}, (job, now) => planHeartbeat(job, leaseToken, now));
+  }
+
+  async complete(id: string, request: CompleteRequest): Promise<Job> {
+    return this.#mutate(id, request, (job, now) => planComplete(job, { ...request, now }));
+  }
+
+  async release(id: string, leaseToken: string, reason?: string): Promise<Job> {
+    return this.#mutate(id, {}, (job, now) => planRelease(job, leaseToken, now, reason));
+  }
+
+  async cancel(id: string, guard: Guard = {}): Promise<Job> {
+    return this.#mutate(id, guard, (job, now) => planCancel(job, { now, actor: 'api' }));
+  }
+
+  async continueJob(id: string, prompt: string, guard: Guard = {}): Promise<Job> {
+    return this.#mutate(id, guard, (job, now) => planContinue(job, prompt, { now, actor: 'api' }));
+  }
+
+  async retry(id: string, guard: Guard = {}): Promise<Job> {
+    return this.#mutate(id, guard, (job, now) => planRetry(job, { now, actor: 'api' }));
+  }
+
+  async updateJobStatus(
+    id: string,
+    status: JobStatus,
+    resultSummary?: unknown,
+    expectedStatus?: JobStatus,
+  ): Promise<Job> {
+    return this.#mutate(id, {}, (job, now) =>
+      planStatusUpdate(job, {
+        status,
+        result_summary: resultSummary,
+        expectedStatus,
+        now,
+        lease: { token: randomUUID(), ms: this.#defaultLeaseMs },
+      }),
+    );
+  }
+
+  async deleteJob(id: string, guard: Guard = {}): Promise<void> {
+    const { events } = this.#write(() => ({
+      result: undefined,
+      events: [this.#deleteInTransaction(id, guard)],
+    }));
+    this.#notify(events);
+  }
+
+  #deleteInTransaction(id: string, guard: Guard): JobEvent {
+    const job = this.#load(id);
+    this.#checkGuard(job, guard);
+    assertDeletable(job);
+    const waiting = this.#sql.unfinishedDependent.get(id) as { id: string; status: string } | undefined;
+    if (waiting) {
+      throw new ConflictError(
+        `Job ${id} cannot be deleted: job ${waiting.id} (${waiting.status}) depends on it`,
+        {
+          job_id: id,
+          dependent_id: waiting.id,
+        },
+      );
+    }
+    const gone = { ...job, version: job.version + 1 };
+    const event = this.#appendEvent(gone, {
+      type: 'deleted',
+      from_status: job.status,
+      to_status: null,
+      actor: 'api',
+      reason: null,
+    });
+    this.#sql.deleteJob.run(id, job.version);
+    return event;
+  }
+
+  async cleanup(request: CleanupRequest): Promise<number> {
+    const ids = (
+      this.#sql.cleanupCandidates.all(JSON.stringify(request.statuses), request.updatedBefore) as Array<{
+        id: string;
+      }>
+    ).map((row) => row.id);
+    let deleted = 0;
+    for (const id of ids) {
+      try {
+        await this.deleteJob(id);
+        deleted += 1;
+      } catch (error) {
+        // A job that changed or gained a waiting dependent since it was listed is simply kept.
+        if (!(error instanceof BatonError) || error.code === 'storage_unavailable') throw error;
+      }
+    }
+    return deleted;
+  }
+
+  async appendLogs(id: string, entries: LogEntry[], leaseToken?: string): Promise<{ last_seq: number }> {
+    return this.#guarded(() =>
+      this.#db
+        .transaction(() => {
+          const job = this.#load(id);
+          // The fencing rule for logs: an older attempt's worker may not write into this attempt.
+          if (leaseToken !== undefined) assertLiveLease(job, leaseToken);
+          const at = this.#clock.now();
+          let last = 0;
+          for (const entry of entries) {
+            last = Number(
+              this.#sql.insertLog.run({
+                job_id: id,
+                attempt: job.attempt,
+                stream: entry.stream,
+                text: entry.text,
+                at,
+              }).lastInsertRowid,
+            );
+          }
+          return { last_seq: last };
+        })
+        .immediate(),
+    );
+  }
+
+  async readLogs(id: string, afterSeq: number, limit: number): Promise<StoredLogEntry[]> {
+    this.#load(id);
+    return this.#sql.logsAfter.all(id, afterSeq, limit) as StoredLogEntry[];
+  }
+
+  async reapExpired(): Promise<Job[]> {
+    const reaped: Job[] = [];
+    const due = (this.#sql.expiredLeases.all(this.#clock.now(), 500) as JobRow[]).map((row) => row.id);
+    for (const id of due) {
+      // Each expiry re-reads the job in its own transaction: a heartbeat that landed since the
+      // listing (from this or another process) bumped the version and makes this a no-op.
+      const job = await this.#mutate(id, {}, (current, now) => planExpire(current, now));
+      if (job.status !== 'running') reaped.push(job);
+    }
+    return reaped;
+  }
+
+  async nextLeaseExpiry(): Promise<number | null> {
+    return (this.#sql.nextLeaseExpiry.get() as { at: number | null }).at;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const jobsByStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
+      JobStatus,
+      number
+    >;
+    for (const row of this.#sql.jobsByStatus.all() as Array<{ status: JobStatus; count: number }>) {
+      jobsByStatus[row.status] = row.count;
+    }
+    const eventCounts = (
+      this.#sql.eventCounts.all() as Array<{ type: string; to_status: string; count: number }>
+    ).map((row) => ({
+      type: row.type as JobEvent['type'],
+      to_status: (row.to_status === '' ? null : row.to_status) as JobStatus | null,
+      count: row.count,
+    }));
+    return { jobsByStatus, eventCounts };
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    if (this.#db.open) this.#db.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #load(id: string): Job {
+    const row = this.#sql.jobById.get(id) as JobRow | undefined;
+    if (!row) throw jobNotFound(id);
+    return rowToJob(row);
+  }
+
+  #checkGuard(job: Job, guard: Guard): void {
+    if (guard.expectedVersion !== undefined && guard.expectedVersion !== job.version) {
+      throw new PreconditionFailedError(job.id, guard.expectedVersion, job.version);
+    }
+  }
+
+  /** Load, guard, decide, compare-and-set, record: the shape of every single-job change. */
+  #mutate(id: string, guard: Guard, decide: (job: Job, now: number) => Decision): Promise<Job> {
+    const { result, events } = this.#write(() => {
+      const job = this.#load(id);
+      this.#checkGuard(job, guard);
+      return this.#apply(job, decide(job, this.#clock.now()));
+    });
+    this.#notify(events);
+    return Promise.resolve(result);
+  }
+
+  /** Writes a decision; a job entering failed or cancelled takes its pending dependents with it. */
+  #apply(job: Job, decision: Decision): { result: Job; events: JobEvent[] } {
+    if (decision.kind === 'noop') return { result: job, events: [] };
+    const { next } = decision;
+    const info = this.#sql.writeJob.run({
+      ...jobToParams(next),
+      expected_status: job.status,
+      expected_version: job.version,
+    });
+    if (info.changes !== 1) {
+      // Unreachable inside one IMMEDIATE transaction; kept so a broken invariant fails loudly.
+      throw new ConflictError(`Job ${job.id} changed while it was being written`, { job_id: job.id });
+    }
+    const events: JobEvent[] = [];
+    if (decision.event) events.push(this.#appendEvent(next, decision.event));
+    if (next.status !== job.status && CASCADING_STATUSES.includes(next.status)) {
+      events.push(...this.#cancelDependents(next));
+    }
+    return { result: next, events };
+  }
+
+  #cancelDependents(job: Job): JobEvent[] {
+    const events: JobEvent[] = [];
+    for (const row of this.#sql.pendingDependents.all(job.id) as JobRow[]) {
+      const dependent = rowToJob(row);
+      const reason = `dependency ${job.id} ${job.status}`;
+      const decision = planCancel(dependent, { now: this.#clock.now(), actor: 'system', reason });
+      events.push(...this.#apply(dependent, decision).events);
+    }
+    return events;
+  }
+
+  #appendEvent(job: Job, draft: EventDraft): JobEvent {
+    const event = {
+      job_id: job.id,
+      version: job.version,
+      attempt: job.attempt,
+      at: job.updated_at,
+      ...draft,
+    };
+    const info = this.#sql.insertEvent.run(event);
+    this.#sql.countEvent.run(draft.type, draft.to_status ?? '');
+    return { seq: Number(info.lastInsertRowid), ...event };
+  }
+
+  /** Runs `fn` as one IMMEDIATE transaction, translating storage failures into typed errors. */
+  #write<T>(fn: () => { result: T; events: JobEvent[] }): { result: T; events: JobEvent[] } {
+    return this.#guarded(() => this.#db.transaction(fn).immediate());
+  }
+
+  #guarded<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw translateSqliteError(error);
+    }
+  }
+
+  #notify(events: JobEvent[]): void {
+    for (const event of events) {
+      for (const listener of this.#listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure must not undo or hide a committed write.
+        }
+      }
+    }
+  }
+}
