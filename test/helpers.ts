@@ -1,0 +1,118 @@
+/**
+ * Shared test fixtures: a real SQLite file in a fresh temp folder, a real server on 127.0.0.1 with
+ * a clock the test controls, and a tiny JSON client over fetch. No mocks.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ManualClock } from '../src/orchestrator/clock.ts';
+import { buildServer, type ServerOptions } from '../src/orchestrator/server.ts';
+import { SqliteStore } from '../src/orchestrator/store/sqlite/sqlite-store.ts';
+import type { NewJob } from '../src/orchestrator/store/store.ts';
+
+export function tempDir(prefix = 'baton-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface StoreFixture {
+  store: SqliteStore;
+  clock: ManualClock;
+  dbPath: string;
+  /** Closes the store and opens a new one on the same file (a restart). */
+  reopen(): Promise<SqliteStore>;
+  cleanup(): Promise<void>;
+}
+
+export function openStore(): StoreFixture {
+  const dir = tempDir();
+  const dbPath = join(dir.path, 'baton.db');
+  const clock = new ManualClock();
+  const fixture: StoreFixture = {
+    store: new SqliteStore({ path: dbPath, clock }),
+    clock,
+    dbPath,
+    async reopen() {
+      await fixture.store.close();
+      fixture.store = new SqliteStore({ path: dbPath, clock });
+      return fixture.store;
+    },
+    async cleanup() {
+      await fixture.store.close();
+      dir.remove();
+    },
+  };
+  return fixture;
+}
+
+export const newJob = (overrides: Partial<NewJob> = {}): NewJob => ({
+  repo_url: '/srv/repos/app',
+  spec_json: { prompt: 'Add a health check endpoint' },
+  ...overrides,
+});
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ServerFixture extends StoreFixture {
+  app: FastifyInstance;
+  url: string;
+  api: <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<ApiResponse<T>>;
+  /** Stops the HTTP server and the store, then starts both again on the same database file. */
+  restart(): Promise<void>;
+}
+
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<ServerFixture> {
+  const fixture = openStore();
+  const listen = async () => {
+    const app = buildServer({ store: fixture.store, clock: fixture.clock, claimRecheckMs: 50, ...options });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    return { app, url: `http://127.0.0.1:${address.port}` };
+  };
+  const first = await listen();
+  const server: ServerFixture = {
+    ...fixture,
+    get store() {
+      return fixture.store;
+    },
+    app: first.app,
+    url: first.url,
+    async api(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body =
+          typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${server.url}${path}`, init);
+      const text = await response.text();
+      let parsed: unknown = text;
+      if ((response.headers.get('content-type') ?? '').includes('application/json') && text)
+        parsed = JSON.parse(text);
+      return { status: response.status, body: parsed as any, headers: response.headers };
+    },
+    async restart() {
+      await server.app.close();
+      await fixture.reopen();
+      const next = await listen();
+      server.app = next.app;
+      server.url = next.url;
+    },
+    async cleanup() {
+      await server.app.close();
+      await fixture.cleanup();
+    },
+  };
+  return server;
+}
