@@ -1,0 +1,4 @@
+import { openStore } from '../../helpers.ts';
+import { describeStore } from './store-contract.ts';
+
+describeStore('SQLite', () => openStore());
