@@ -6,27 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { LEGAL, STATUSES, type Status } from '../../design-table.ts';
 import { type ServerFixture, startServer } from '../../helpers.ts';
-
-type Status = 'pending' | 'running' | 'awaiting_input' | 'done' | 'failed' | 'cancelled';
-const STATUSES: Status[] = ['pending', 'running', 'awaiting_input', 'done', 'failed', 'cancelled'];
-
-const LEGAL = new Set([
-  'pending>running',
-  'pending>cancelled',
-  'running>done',
-  'running>failed',
-  'running>awaiting_input',
-  'running>pending',
-  'running>cancelled',
-  'awaiting_input>pending',
-  'awaiting_input>done',
-  'awaiting_input>failed',
-  'awaiting_input>cancelled',
-  'done>pending',
-  'failed>pending',
-  'cancelled>pending',
-]);
 
 interface Subject {
   id: string;

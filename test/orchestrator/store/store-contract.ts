@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ManualClock } from '../../../src/orchestrator/clock.ts';
-import type { JobStatus } from '../../../src/orchestrator/models/job.ts';
 import type { NewJob, Store } from '../../../src/orchestrator/store/store.ts';
+import { LEGAL, STATUSES } from '../../design-table.ts';
 import { leaseCases } from './store-contract-leases.ts';
 import { jobIn, rejectsWith } from './store-fixtures.ts';
 
@@ -22,24 +22,6 @@ const job = (overrides: Partial<NewJob> = {}): NewJob => ({
   spec_json: { prompt: 'Add a health check endpoint' },
   ...overrides,
 });
-
-const STATUSES: JobStatus[] = ['pending', 'running', 'awaiting_input', 'done', 'failed', 'cancelled'];
-const LEGAL = new Set([
-  'pending>running',
-  'pending>cancelled',
-  'running>done',
-  'running>failed',
-  'running>awaiting_input',
-  'running>pending',
-  'running>cancelled',
-  'awaiting_input>pending',
-  'awaiting_input>done',
-  'awaiting_input>failed',
-  'awaiting_input>cancelled',
-  'done>pending',
-  'failed>pending',
-  'cancelled>pending',
-]);
 
 export function describeStore(name: string, open: () => StoreHarness): void {
   describe(`Store contract: ${name}`, () => {
