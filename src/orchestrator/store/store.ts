@@ -7,25 +7,11 @@
  * compare-and-set on `status` and `version`, append the event row. Verbs throw the typed errors of
  * models/errors.ts.
  */
-import type { CompletionStatus, Job, JobSpec, JobStatus, PushMode } from '../models/job.ts';
+import type { CompletionStatus, Job, JobStatus } from '../models/job.ts';
 import type { EventType } from '../models/lifecycle.ts';
+import type { NewJob } from '../models/new-job.ts';
 
-export interface NewJob {
-  repo_url: string;
-  spec_json: JobSpec;
-  worker_type?: string;
-  base_ref?: string;
-  branch_name?: string;
-  worktree_path?: string | null;
-  conversation_id?: string | null;
-  feature_id?: string | null;
-  feature_part?: string | null;
-  push_mode?: PushMode;
-  priority?: number;
-  run_at?: number | null;
-  depends_on?: string[];
-  max_attempts?: number;
-}
+export type { NewJob } from '../models/new-job.ts';
 
 export interface CreateOptions {
   /** The same key with the same body returns the first job; with another body, a conflict. */

@@ -33,7 +33,7 @@ import {
   planRetry,
   planStatusUpdate,
 } from '../../models/lifecycle.ts';
-import { defaultBranchName } from '../../models/naming.ts';
+import { newJobRecord } from '../../models/new-job.ts';
 import { fingerprint } from '../fingerprint.ts';
 import type {
   ChangeListener,
@@ -66,14 +66,6 @@ export interface SqliteStoreOptions {
   /** `full` survives power loss; `normal` (WAL default) survives process crashes. */
   synchronous?: 'full' | 'normal';
 }
-
-const DEFAULTS = {
-  worker_type: 'default',
-  base_ref: 'main',
-  push_mode: 'always',
-  priority: 0,
-  max_attempts: 3,
-} as const;
 
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
@@ -116,36 +108,7 @@ export class SqliteStore implements Store {
       for (const dependency of dependsOn) this.#assertUsableDependency(dependency);
       const now = this.#clock.now();
       const id = randomUUID();
-      const job: Job = {
-        id,
-        seq: 0,
-        status: 'pending',
-        version: 1,
-        worker_type: input.worker_type ?? DEFAULTS.worker_type,
-        repo_url: input.repo_url,
-        base_ref: input.base_ref ?? DEFAULTS.base_ref,
-        branch_name: input.branch_name ?? defaultBranchName(input.spec_json.prompt, id),
-        worktree_path: input.worktree_path ?? null,
-        spec_json: input.spec_json,
-        result_summary: null,
-        conversation_id: input.conversation_id ?? null,
-        feature_id: input.feature_id ?? null,
-        feature_part: input.feature_part ?? null,
-        push_mode: input.push_mode ?? DEFAULTS.push_mode,
-        priority: input.priority ?? DEFAULTS.priority,
-        run_at: input.run_at ?? null,
-        depends_on: dependsOn,
-        attempt: 0,
-        max_attempts: input.max_attempts ?? DEFAULTS.max_attempts,
-        attempt_base: 0,
-        lease_token: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        lease_ms: null,
-        cancel_requested: false,
-        created_at: now,
-        updated_at: now,
-      };
+      const job = newJobRecord(input, id, dependsOn, now);
       const info = this.#sql.insertJob.run({
         ...jobToParams(job),
         idempotency_key: options.idempotencyKey ?? null,
