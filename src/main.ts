@@ -10,6 +10,8 @@ import { Reaper } from './orchestrator/reaper.ts';
 import { buildServer } from './orchestrator/server.ts';
 import { SqliteStore } from './orchestrator/store/sqlite/sqlite-store.ts';
 
+const SHUTDOWN_GRACE_MS = 2_000;
+
 export interface RunningOrchestrator {
   url: string;
   app: FastifyInstance;
@@ -55,8 +57,15 @@ export async function startOrchestrator(
     app,
     async close() {
       reaper.stop();
-      await app.close();
-      await store.close();
+      // In-flight requests get a moment to finish; then sockets that never sent a request (or
+      // hold a stalled one) are cut, so a stop never waits on a client.
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+        await store.close();
+      }
     },
   };
 }

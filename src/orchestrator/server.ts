@@ -4,7 +4,7 @@
  * routes/errors.ts. The reaper is started by the composition root, not here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { createClaimWaiter } from './claim-waiter.ts';
 import type { Clock } from './clock.ts';
 import { Metrics } from './metrics.ts';
@@ -40,13 +40,19 @@ function bearerCheck(token: string): (header: string | undefined) => boolean {
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance {
+  const metrics = new Metrics();
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     return503OnClosing: true,
+    // A path Fastify cannot route (bad percent-encoding, an over-long id) is a bad request in the
+    // API's own shape, not Fastify's default body with its internal code (and a 414).
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      metrics.recordError('validation_failed', 400);
+      void reply.status(400).send({ error: error.message, code: 'validation_failed' });
+    },
   });
   const closing = new AbortController();
-  const metrics = new Metrics();
   const ctx: RouteContext = {
     store: options.store,
     clock: options.clock,

@@ -1,0 +1,196 @@
+/**
+ * Shared pieces of the HTTP tests: short-hands over the fixture's `api`, a full read of the SQLite
+ * file (to prove a refused request changed nothing), an SSE reader over fetch, and a real `baton`
+ * child process. No mocks.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { ApiResponse, ServerFixture } from '../../helpers.ts';
+
+export const REPO = '/srv/repos/app';
+
+export const jobBody = (overrides: Record<string, unknown> = {}) => ({
+  repo_url: REPO,
+  spec_json: { prompt: 'Add a health check endpoint' },
+  ...overrides,
+});
+
+/** Creates a job and asserts it was created. */
+export async function createJob(server: ServerFixture, overrides: Record<string, unknown> = {}) {
+  const response = await server.api('POST', '/jobs', jobBody(overrides));
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  return response.body;
+}
+
+export const claim = (server: ServerFixture, query = ''): Promise<ApiResponse> =>
+  server.api('POST', `/jobs/claim${query ? `?${query}` : ''}`);
+
+/** Claims and asserts that the claim got the expected job. */
+export async function claimExpecting(server: ServerFixture, id: string, query = '') {
+  const response = await claim(server, query);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.equal(response.body.id, id);
+  return response.body;
+}
+
+export async function assertNothingClaimable(server: ServerFixture, query = ''): Promise<void> {
+  const response = await claim(server, query);
+  assert.equal(response.status, 404, `expected nothing claimable, got ${JSON.stringify(response.body)}`);
+  assert.equal(response.body.code, 'not_found');
+}
+
+/** Every row of every table of the database file, as one comparable string. */
+export function dumpDatabase(path: string): string {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all() as Array<{ name: string }>;
+    const parts = tables.map(({ name }) => {
+      const rows = db.prepare(`SELECT * FROM "${name}"`).all();
+      return `${name}\n${rows
+        .map((row) => JSON.stringify(row))
+        .sort()
+        .join('\n')}`;
+    });
+    return parts.join('\n\n');
+  } finally {
+    db.close();
+  }
+}
+
+export interface SseMessage {
+  id: number;
+  event: string;
+  data: any;
+}
+
+/**
+ * Opens `GET /events` and reads messages until `until` says enough (or the timeout passes),
+ * then aborts the connection.
+ */
+export async function readEvents(
+  url: string,
+  until: (messages: SseMessage[]) => boolean,
+  { headers = {}, timeoutMs = 5000 }: { headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<SseMessage[]> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const messages: SseMessage[] = [];
+  try {
+    const response = await fetch(url, { headers, signal: abort.signal });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    while (!until(messages)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        const fields = new Map<string, string>();
+        for (const line of block.split('\n')) {
+          const colon = line.indexOf(':');
+          if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+        }
+        if (fields.has('data')) {
+          messages.push({
+            id: Number(fields.get('id')),
+            event: fields.get('event') ?? 'message',
+            data: JSON.parse(fields.get('data')!),
+          });
+        }
+      }
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return messages;
+}
+
+const BATON_BIN = fileURLToPath(new URL('../../../bin/baton.js', import.meta.url));
+
+export interface BatonProcess {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** Starts `baton <args>` and waits until it prints the URL it listens on. */
+export async function startBaton(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BatonProcess> {
+  const run = runBaton(args, env);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`baton did not start: ${run.stderr()}`)), 20_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(run.stdout());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    run.child.stdout!.on('data', check);
+    run.child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`baton exited with ${code} before listening: ${run.stderr()}`));
+    });
+  });
+  return { ...run, url };
+}
+
+/** Starts `baton <args>` without waiting for anything. The environment holds no BATON_* values. */
+export function runBaton(args: string[], env: NodeJS.ProcessEnv = {}): Omit<BatonProcess, 'url'> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BATON_')));
+  const child = spawn(process.execPath, [BATON_BIN, ...args], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+/** Waits for a child to exit; kills it (and fails) if it takes longer than `timeoutMs`. */
+export async function exitCode(child: ChildProcess, timeoutMs = 20_000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    const [code] = await once(child, 'exit');
+    return code as number | null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
