@@ -41,6 +41,17 @@ export const SERVER_FLAGS = {
   sync: { type: 'string' },
 } as const;
 
+/** How each setting is named to the person who got it wrong. */
+const SETTING_NAMES = {
+  host: '--host (BATON_HOST)',
+  port: '--port (BATON_PORT)',
+  dbPath: '--db (BATON_DB)',
+  leaseMs: '--lease-ms (BATON_LEASE_MS)',
+  token: '--token (BATON_TOKEN)',
+  bodyLimit: '--body-limit (BATON_BODY_LIMIT)',
+  synchronous: '--sync (BATON_SYNC)',
+} as const;
+
 export function isLoopback(host: string): boolean {
   return (
     host === 'localhost' ||
@@ -78,7 +89,8 @@ export function loadServerConfig(
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid configuration: ${issue?.path.join('.')}: ${issue?.message}`);
+    const key = String(issue?.path[0]) as keyof typeof SETTING_NAMES;
+    throw new ConfigError(`Invalid ${SETTING_NAMES[key] ?? key}: ${issue?.message}`);
   }
   const config = parsed.data;
   if (!isLoopback(config.host) && !config.token) {

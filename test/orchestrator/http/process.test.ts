@@ -133,7 +133,7 @@ describe('the baton server process', () => {
     for (const [args, pattern] of [
       [['server', '--bogus'], /bogus/],
       [['server', '--port', 'abc', '--db', db], /port/],
-      [['server', '--lease-ms', '5', '--db', db], /leaseMs/],
+      [['server', '--lease-ms', '5', '--db', db], /--lease-ms/],
       [['server', '--port'], /port/],
       [['launch'], /unknown command/],
     ] as const) {
