@@ -9,20 +9,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../clock.ts';
-import {
-  BatonError,
-  ConflictError,
-  jobNotFound,
-  PreconditionFailedError,
-  ValidationError,
-} from '../../models/errors.ts';
-import { JOB_STATUSES, type Job, type JobStatus } from '../../models/job.ts';
+import { BatonError, ConflictError, jobNotFound, ValidationError } from '../../models/errors.ts';
+import type { Job, JobStatus } from '../../models/job.ts';
 import {
   assertDeletable,
   assertLiveLease,
-  CASCADING_STATUSES,
-  type Decision,
-  type EventDraft,
   planCancel,
   planClaim,
   planComplete,
@@ -52,9 +43,10 @@ import type {
   StoredLogEntry,
   StoreStats,
 } from '../store.ts';
+import { JobQueries } from './job-queries.ts';
+import { JobWriter } from './job-writer.ts';
 import { migrate } from './migrations.ts';
 import { type EventRow, type JobRow, jobToParams, rowToEvent, rowToJob } from './rows.ts';
-import { translateSqliteError } from './sqlite-errors.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 
 export interface SqliteStoreOptions {
@@ -72,8 +64,8 @@ export class SqliteStore implements Store {
   readonly #sql: Statements;
   readonly #clock: Clock;
   readonly #defaultLeaseMs: number;
-  readonly #listeners = new Set<ChangeListener>();
-  readonly #listQueries = new Map<string, Database.Statement>();
+  readonly #writer: JobWriter;
+  readonly #queries: JobQueries;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -86,11 +78,13 @@ export class SqliteStore implements Store {
     this.#defaultLeaseMs = options.defaultLeaseMs ?? 60_000;
     migrate(this.#db, this.#clock.now());
     this.#sql = prepareStatements(this.#db);
+    this.#writer = new JobWriter(this.#db, this.#sql, this.#clock);
+    this.#queries = new JobQueries(this.#db, this.#sql);
   }
 
   async createJob(input: NewJob, options: CreateOptions = {}): Promise<CreateResult> {
     const hash = options.idempotencyKey === undefined ? null : fingerprint(input);
-    const { result, events } = this.#write(() => {
+    return this.#writer.transaction<CreateResult>(() => {
       if (options.idempotencyKey !== undefined) {
         const row = this.#sql.jobByIdempotencyKey.get(options.idempotencyKey) as
           | (JobRow & { request_hash: string })
@@ -116,7 +110,7 @@ export class SqliteStore implements Store {
       });
       job.seq = Number(info.lastInsertRowid);
       for (const dependency of dependsOn) this.#sql.insertDependency.run(id, dependency);
-      const created = this.#appendEvent(job, {
+      const created = this.#writer.appendEvent(job, {
         type: 'created',
         from_status: null,
         to_status: 'pending',
@@ -125,8 +119,6 @@ export class SqliteStore implements Store {
       });
       return { result: { job, created: true }, events: [created] };
     });
-    this.#notify(events);
-    return result;
   }
 
   /**
@@ -151,38 +143,11 @@ export class SqliteStore implements Store {
   }
 
   async getJob(id: string): Promise<Job> {
-    return this.#load(id);
+    return this.#writer.load(id);
   }
 
   async listJobs(filter: JobFilter): Promise<JobPage> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.statuses?.length) {
-      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-      params.push(...filter.statuses);
-    }
-    if (filter.worker_type !== undefined) {
-      where.push('worker_type = ?');
-      params.push(filter.worker_type);
-    }
-    if (filter.feature_id !== undefined) {
-      where.push('feature_id = ?');
-      params.push(filter.feature_id);
-    }
-    if (filter.before !== undefined) {
-      where.push('seq < ?');
-      params.push(filter.before);
-    }
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    let statement = this.#listQueries.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#listQueries.set(sql, statement);
-    }
-    const rows = statement.all(...params, filter.limit + 1) as JobRow[];
-    const jobs = rows.slice(0, filter.limit).map(rowToJob);
-    const next = rows.length > filter.limit ? (jobs.at(-1)?.seq ?? null) : null;
-    return { jobs, next };
+    return this.#queries.listJobs(filter);
   }
 
   async jobEvents(id: string): Promise<JobEvent[]> {
@@ -196,7 +161,7 @@ export class SqliteStore implements Store {
   }
 
   async claim(request: ClaimRequest): Promise<Job | undefined> {
-    const { result, events } = this.#write(() => {
+    return this.#writer.transaction(() => {
       const now = this.#clock.now();
       const row = this.#sql.nextClaimable.get({ worker_type: request.workerType, now }) as JobRow | undefined;
       if (!row) return { result: undefined, events: [] };
@@ -207,34 +172,32 @@ export class SqliteStore implements Store {
         leaseToken: randomUUID(),
         now,
       });
-      return this.#apply(job, decision);
+      return this.#writer.apply(job, decision);
     });
-    this.#notify(events);
-    return result;
   }
 
   async heartbeat(id: string, leaseToken: string): Promise<Job> {
-    return this.#mutate(id, {}, (job, now) => planHeartbeat(job, leaseToken, now));
+    return this.#writer.mutate(id, {}, (job, now) => planHeartbeat(job, leaseToken, now));
   }
 
   async complete(id: string, request: CompleteRequest): Promise<Job> {
-    return this.#mutate(id, request, (job, now) => planComplete(job, { ...request, now }));
+    return this.#writer.mutate(id, request, (job, now) => planComplete(job, { ...request, now }));
   }
 
   async release(id: string, leaseToken: string, reason?: string): Promise<Job> {
-    return this.#mutate(id, {}, (job, now) => planRelease(job, leaseToken, now, reason));
+    return this.#writer.mutate(id, {}, (job, now) => planRelease(job, leaseToken, now, reason));
   }
 
   async cancel(id: string, guard: Guard = {}): Promise<Job> {
-    return this.#mutate(id, guard, (job, now) => planCancel(job, { now, actor: 'api' }));
+    return this.#writer.mutate(id, guard, (job, now) => planCancel(job, { now, actor: 'api' }));
   }
 
   async continueJob(id: string, prompt: string, guard: Guard = {}): Promise<Job> {
-    return this.#mutate(id, guard, (job, now) => planContinue(job, prompt, { now, actor: 'api' }));
+    return this.#writer.mutate(id, guard, (job, now) => planContinue(job, prompt, { now, actor: 'api' }));
   }
 
   async retry(id: string, guard: Guard = {}): Promise<Job> {
-    return this.#mutate(id, guard, (job, now) => planRetry(job, { now, actor: 'api' }));
+    return this.#writer.mutate(id, guard, (job, now) => planRetry(job, { now, actor: 'api' }));
   }
 
   async updateJobStatus(
@@ -243,7 +206,7 @@ export class SqliteStore implements Store {
     resultSummary?: unknown,
     expectedStatus?: JobStatus,
   ): Promise<Job> {
-    return this.#mutate(id, {}, (job, now) =>
+    return this.#writer.mutate(id, {}, (job, now) =>
       planStatusUpdate(job, {
         status,
         result_summary: resultSummary,
@@ -255,16 +218,12 @@ export class SqliteStore implements Store {
   }
 
   async deleteJob(id: string, guard: Guard = {}): Promise<void> {
-    const { events } = this.#write(() => ({
-      result: undefined,
-      events: [this.#deleteInTransaction(id, guard)],
-    }));
-    this.#notify(events);
+    this.#writer.transaction(() => ({ result: undefined, events: [this.#deleteInTransaction(id, guard)] }));
   }
 
   #deleteInTransaction(id: string, guard: Guard): JobEvent {
-    const job = this.#load(id);
-    this.#checkGuard(job, guard);
+    const job = this.#writer.load(id);
+    this.#writer.checkGuard(job, guard);
     assertDeletable(job);
     const waiting = this.#sql.unfinishedDependent.get(id) as { id: string; status: string } | undefined;
     if (waiting) {
@@ -277,7 +236,7 @@ export class SqliteStore implements Store {
       );
     }
     const gone = { ...job, version: job.version + 1 };
-    const event = this.#appendEvent(gone, {
+    const event = this.#writer.appendEvent(gone, {
       type: 'deleted',
       from_status: job.status,
       to_status: null,
@@ -308,10 +267,10 @@ export class SqliteStore implements Store {
   }
 
   async appendLogs(id: string, entries: LogEntry[], leaseToken?: string): Promise<{ last_seq: number }> {
-    return this.#guarded(() =>
+    return this.#writer.guarded(() =>
       this.#db
         .transaction(() => {
-          const job = this.#load(id);
+          const job = this.#writer.load(id);
           // The fencing rule for logs: an older attempt's worker may not write into this attempt.
           if (leaseToken !== undefined) assertLiveLease(job, leaseToken);
           const at = this.#clock.now();
@@ -334,7 +293,7 @@ export class SqliteStore implements Store {
   }
 
   async readLogs(id: string, afterSeq: number, limit: number): Promise<StoredLogEntry[]> {
-    this.#load(id);
+    this.#writer.load(id);
     return this.#sql.logsAfter.all(id, afterSeq, limit) as StoredLogEntry[];
   }
 
@@ -344,7 +303,7 @@ export class SqliteStore implements Store {
     for (const id of due) {
       // Each expiry re-reads the job in its own transaction: a heartbeat that landed since the
       // listing (from this or another process) bumped the version and makes this a no-op.
-      const job = await this.#mutate(id, {}, (current, now) => planExpire(current, now));
+      const job = this.#writer.mutate(id, {}, (current, now) => planExpire(current, now));
       if (job.status !== 'running') reaped.push(job);
     }
     return reaped;
@@ -355,125 +314,16 @@ export class SqliteStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const jobsByStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
-      JobStatus,
-      number
-    >;
-    for (const row of this.#sql.jobsByStatus.all() as Array<{ status: JobStatus; count: number }>) {
-      jobsByStatus[row.status] = row.count;
-    }
-    const eventCounts = (
-      this.#sql.eventCounts.all() as Array<{ type: string; to_status: string; count: number }>
-    ).map((row) => ({
-      type: row.type as JobEvent['type'],
-      to_status: (row.to_status === '' ? null : row.to_status) as JobStatus | null,
-      count: row.count,
-    }));
-    return { jobsByStatus, eventCounts };
+    return this.#queries.stats();
   }
 
   onChange(listener: ChangeListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#writer.listeners.add(listener);
+    return () => this.#writer.listeners.delete(listener);
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
+    this.#writer.listeners.clear();
     if (this.#db.open) this.#db.close();
-  }
-
-  // ---- internals -------------------------------------------------------------------------
-
-  #load(id: string): Job {
-    const row = this.#sql.jobById.get(id) as JobRow | undefined;
-    if (!row) throw jobNotFound(id);
-    return rowToJob(row);
-  }
-
-  #checkGuard(job: Job, guard: Guard): void {
-    if (guard.expectedVersion !== undefined && guard.expectedVersion !== job.version) {
-      throw new PreconditionFailedError(job.id, guard.expectedVersion, job.version);
-    }
-  }
-
-  /** Load, guard, decide, compare-and-set, record: the shape of every single-job change. */
-  #mutate(id: string, guard: Guard, decide: (job: Job, now: number) => Decision): Promise<Job> {
-    const { result, events } = this.#write(() => {
-      const job = this.#load(id);
-      this.#checkGuard(job, guard);
-      return this.#apply(job, decide(job, this.#clock.now()));
-    });
-    this.#notify(events);
-    return Promise.resolve(result);
-  }
-
-  /** Writes a decision; a job entering failed or cancelled takes its pending dependents with it. */
-  #apply(job: Job, decision: Decision): { result: Job; events: JobEvent[] } {
-    if (decision.kind === 'noop') return { result: job, events: [] };
-    const { next } = decision;
-    const info = this.#sql.writeJob.run({
-      ...jobToParams(next),
-      expected_status: job.status,
-      expected_version: job.version,
-    });
-    if (info.changes !== 1) {
-      // Unreachable inside one IMMEDIATE transaction; kept so a broken invariant fails loudly.
-      throw new ConflictError(`Job ${job.id} changed while it was being written`, { job_id: job.id });
-    }
-    const events: JobEvent[] = [];
-    if (decision.event) events.push(this.#appendEvent(next, decision.event));
-    if (next.status !== job.status && CASCADING_STATUSES.includes(next.status)) {
-      events.push(...this.#cancelDependents(next));
-    }
-    return { result: next, events };
-  }
-
-  #cancelDependents(job: Job): JobEvent[] {
-    const events: JobEvent[] = [];
-    for (const row of this.#sql.pendingDependents.all(job.id) as JobRow[]) {
-      const dependent = rowToJob(row);
-      const reason = `dependency ${job.id} ${job.status}`;
-      const decision = planCancel(dependent, { now: this.#clock.now(), actor: 'system', reason });
-      events.push(...this.#apply(dependent, decision).events);
-    }
-    return events;
-  }
-
-  #appendEvent(job: Job, draft: EventDraft): JobEvent {
-    const event = {
-      job_id: job.id,
-      version: job.version,
-      attempt: job.attempt,
-      at: job.updated_at,
-      ...draft,
-    };
-    const info = this.#sql.insertEvent.run(event);
-    this.#sql.countEvent.run(draft.type, draft.to_status ?? '');
-    return { seq: Number(info.lastInsertRowid), ...event };
-  }
-
-  /** Runs `fn` as one IMMEDIATE transaction, translating storage failures into typed errors. */
-  #write<T>(fn: () => { result: T; events: JobEvent[] }): { result: T; events: JobEvent[] } {
-    return this.#guarded(() => this.#db.transaction(fn).immediate());
-  }
-
-  #guarded<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (error) {
-      throw translateSqliteError(error);
-    }
-  }
-
-  #notify(events: JobEvent[]): void {
-    for (const event of events) {
-      for (const listener of this.#listeners) {
-        try {
-          listener(event);
-        } catch {
-          // A listener's failure must not undo or hide a committed write.
-        }
-      }
-    }
   }
 }
