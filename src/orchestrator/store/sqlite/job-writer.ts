@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../clock.ts';
 import { ConflictError, jobNotFound, PreconditionFailedError } from '../../models/errors.ts';
-import type { Job } from '../../models/job.ts';
+import { BRANCH_HOLDING_STATUSES, type Job } from '../../models/job.ts';
 import { CASCADING_STATUSES, type Decision, type EventDraft, planCancel } from '../../models/lifecycle.ts';
 import type { ChangeListener, Guard, JobEvent } from '../store.ts';
 import { type JobRow, jobToParams, rowToJob } from './rows.ts';
@@ -81,12 +81,31 @@ export class JobWriter {
       // Unreachable inside one IMMEDIATE transaction; kept so a broken invariant fails loudly.
       throw new ConflictError(`Job ${job.id} changed while it was being written`, { job_id: job.id });
     }
+    if (next.status !== job.status) this.#refreshClaimBookkeeping(job, next);
     const events: JobEvent[] = [];
     if (decision.event) events.push(this.appendEvent(next, decision.event));
     if (next.status !== job.status && CASCADING_STATUSES.includes(next.status)) {
       events.push(...this.#cancelDependents(next));
     }
     return { result: next, events };
+  }
+
+  /**
+   * Keeps `waiting_on` and `branch_held` (what lets the claim index leave blocked jobs out) in step
+   * with a status change, in the same transaction. Each is recounted from the source tables, never
+   * incremented, so it cannot drift.
+   */
+  #refreshClaimBookkeeping(before: Job, after: Job): void {
+    if (before.status === 'done' || after.status === 'done') this.#sql.refreshDependents.run(after.id);
+    if (BRANCH_HOLDING_STATUSES.includes(before.status) || BRANCH_HOLDING_STATUSES.includes(after.status)) {
+      this.#sql.refreshBranch.run(after.repo_url, after.branch_name);
+    }
+    if (after.status === 'pending') this.refreshJob(after.id);
+  }
+
+  /** Computes a pending job's claim bookkeeping from scratch (on creation, and on re-entering pending). */
+  refreshJob(id: string): void {
+    this.#sql.refreshJob.run(id);
   }
 
   appendEvent(job: Job, draft: EventDraft): JobEvent {

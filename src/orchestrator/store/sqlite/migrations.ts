@@ -43,13 +43,20 @@ export const MIGRATIONS: readonly Migration[] = [
         lease_expires_at INTEGER,
         lease_ms         INTEGER,
         cancel_requested INTEGER NOT NULL,
+        -- Claim bookkeeping, derived and refreshed in the transaction that changes its inputs:
+        -- dependencies not yet done, and whether another job holds this job's repo+branch.
+        waiting_on       INTEGER NOT NULL DEFAULT 0,
+        branch_held      INTEGER NOT NULL DEFAULT 0,
         idempotency_key  TEXT    UNIQUE,
         request_hash     TEXT,
         created_at       INTEGER NOT NULL,
         updated_at       INTEGER NOT NULL
       );
-      -- The claim walks this index in claim order and stops at the first claimable row.
-      CREATE INDEX jobs_claim_order ON jobs (worker_type, priority DESC, seq) WHERE status = 'pending';
+      -- The claim walks this index in claim order and stops at the first row whose run_at has come.
+      -- Jobs blocked by a dependency or a held branch are not in it, so a blocked backlog costs nothing.
+      CREATE INDEX jobs_claimable ON jobs (worker_type, priority DESC, seq)
+        WHERE status = 'pending' AND waiting_on = 0 AND branch_held = 0;
+      CREATE INDEX jobs_pending_branch ON jobs (repo_url, branch_name) WHERE status = 'pending';
       CREATE INDEX jobs_branch_holders ON jobs (repo_url, branch_name) WHERE status IN ('running','awaiting_input');
       CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE status = 'running';
       CREATE INDEX jobs_status ON jobs (status, seq);

@@ -110,6 +110,7 @@ export class SqliteStore implements Store {
       });
       job.seq = Number(info.lastInsertRowid);
       for (const dependency of dependsOn) this.#sql.insertDependency.run(id, dependency);
+      this.#writer.refreshJob(id);
       const created = this.#writer.appendEvent(job, {
         type: 'created',
         from_status: null,

@@ -35,12 +35,13 @@ export function prepareStatements(db: Database.Database) {
       WHERE id = @id AND status = @expected_status AND version = @expected_version`),
 
     /**
-     * The first claimable job in claim order: walks `jobs_claim_order` (priority, then submission
-     * order) and stops at the first row whose run_at has come, whose dependencies are all done, and
-     * whose repo+branch no running or paused job holds. No sort, no scan of the backlog.
+     * The first claimable job in claim order: walks `jobs_claimable` (priority, then submission
+     * order; blocked jobs are not in it) and stops at the first row whose run_at has come. The
+     * dependency and branch checks are repeated from the source tables, so a claim never relies on
+     * the bookkeeping columns alone for correctness. No sort, no scan of the backlog.
      */
-    nextClaimable: db.prepare(`SELECT j.* FROM jobs j INDEXED BY jobs_claim_order
-      WHERE j.status = 'pending' AND j.worker_type = @worker_type
+    nextClaimable: db.prepare(`SELECT j.* FROM jobs j INDEXED BY jobs_claimable
+      WHERE j.status = 'pending' AND j.waiting_on = 0 AND j.branch_held = 0 AND j.worker_type = @worker_type
         AND (j.run_at IS NULL OR j.run_at <= @now)
         AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
                         WHERE d.job_id = j.id AND p.status <> 'done')
@@ -49,6 +50,28 @@ export function prepareStatements(db: Database.Database) {
                           AND o.status IN ('running', 'awaiting_input'))
       ORDER BY j.priority DESC, j.seq
       LIMIT 1`),
+
+    /** Recounts the unfinished dependencies of the pending jobs that wait on the given job. */
+    refreshDependents: db.prepare(`UPDATE jobs SET waiting_on =
+        (SELECT count(*) FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
+         WHERE d.job_id = jobs.id AND p.status <> 'done')
+      WHERE status = 'pending' AND id IN (SELECT job_id FROM job_dependencies WHERE depends_on = ?)`),
+
+    /** Marks whether a running or paused job holds the branch, for every pending job on it. */
+    refreshBranch: db.prepare(`UPDATE jobs SET branch_held = EXISTS
+        (SELECT 1 FROM jobs o INDEXED BY jobs_branch_holders
+         WHERE o.repo_url = jobs.repo_url AND o.branch_name = jobs.branch_name
+           AND o.status IN ('running', 'awaiting_input'))
+      WHERE repo_url = ? AND branch_name = ? AND status = 'pending'`),
+
+    /** Both of the above for one job that has just become pending. */
+    refreshJob: db.prepare(`UPDATE jobs SET
+        waiting_on = (SELECT count(*) FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
+                      WHERE d.job_id = jobs.id AND p.status <> 'done'),
+        branch_held = EXISTS (SELECT 1 FROM jobs o INDEXED BY jobs_branch_holders
+                              WHERE o.repo_url = jobs.repo_url AND o.branch_name = jobs.branch_name
+                                AND o.status IN ('running', 'awaiting_input'))
+      WHERE id = ? AND status = 'pending'`),
 
     /** Pending jobs that wait on the given job: cancelled when it fails or is cancelled. */
     pendingDependents: db.prepare(`SELECT j.* FROM job_dependencies d JOIN jobs j ON j.id = d.job_id
