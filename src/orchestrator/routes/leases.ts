@@ -1,6 +1,7 @@
 /** The worker side: claim a job (optionally long-polling), renew, complete or hand back its lease. */
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../models/errors.ts';
+import type { Job } from '../models/job.ts';
 import { guardFrom, type RouteContext } from './context.ts';
 import { claimQuery, completeBody, idParams, leaseBody, releaseBody } from './schemas.ts';
 import { etagOf, jobView } from './serialize.ts';
@@ -11,18 +12,28 @@ export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.post('/jobs/claim', async (request, reply) => {
     const query = parseInput(claimQuery, request.query, 'query');
+    // The client hanging up ends its long poll; so does the server closing. Both listeners live
+    // only while the claim waits (AbortSignal.any would leak one registration per request on Node 20).
     const gone = new AbortController();
-    // The client hanging up ends its long poll; so does the server closing.
-    reply.raw.on('close', () => gone.abort());
-    const job = await ctx.claims.claim(
-      {
-        workerType: query.worker_type ?? 'default',
-        workerId: query.worker_id ?? request.ip,
-        leaseMs: query.lease_ms ?? ctx.defaultLeaseMs,
-      },
-      query.wait_ms ?? 0,
-      AbortSignal.any([gone.signal, ctx.closing]),
-    );
+    const abort = () => gone.abort();
+    reply.raw.once('close', abort);
+    ctx.closing.addEventListener('abort', abort, { once: true });
+    if (ctx.closing.aborted) gone.abort();
+    let job: Job | undefined;
+    try {
+      job = await ctx.claims.claim(
+        {
+          workerType: query.worker_type ?? 'default',
+          workerId: query.worker_id ?? request.ip,
+          leaseMs: query.lease_ms ?? ctx.defaultLeaseMs,
+        },
+        query.wait_ms ?? 0,
+        gone.signal,
+      );
+    } finally {
+      reply.raw.off('close', abort);
+      ctx.closing.removeEventListener('abort', abort);
+    }
     if (!job) throw new NotFoundError('No claimable job', { worker_type: query.worker_type ?? 'default' });
     return reply.header('etag', etagOf(job)).send(jobView(job));
   });

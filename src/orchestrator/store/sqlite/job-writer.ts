@@ -10,8 +10,8 @@ import { ConflictError, jobNotFound, PreconditionFailedError } from '../../model
 import { BRANCH_HOLDING_STATUSES, type Job } from '../../models/job.ts';
 import { CASCADING_STATUSES, type Decision, type EventDraft, planCancel } from '../../models/lifecycle.ts';
 import type { ChangeListener, Guard, JobEvent } from '../store.ts';
+import { GroupCommit } from './group-commit.ts';
 import { type JobRow, jobToParams, rowToJob } from './rows.ts';
-import { translateSqliteError } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 
 export interface Written<T> {
@@ -20,15 +20,15 @@ export interface Written<T> {
 }
 
 export class JobWriter {
-  readonly #db: Database.Database;
   readonly #sql: Statements;
   readonly #clock: Clock;
   readonly listeners = new Set<ChangeListener>();
+  readonly #commits: GroupCommit;
 
   constructor(db: Database.Database, sql: Statements, clock: Clock) {
-    this.#db = db;
     this.#sql = sql;
     this.#clock = clock;
+    this.#commits = new GroupCommit(db);
   }
 
   load(id: string): Job {
@@ -44,7 +44,7 @@ export class JobWriter {
   }
 
   /** Load, guard, decide, compare-and-set, record: the shape of every single-job change. */
-  mutate(id: string, guard: Guard, decide: (job: Job, now: number) => Decision): Job {
+  mutate(id: string, guard: Guard, decide: (job: Job, now: number) => Decision): Promise<Job> {
     return this.transaction(() => {
       const job = this.load(id);
       this.checkGuard(job, guard);
@@ -52,20 +52,14 @@ export class JobWriter {
     });
   }
 
-  /** Runs `fn` as one IMMEDIATE transaction, then tells listeners what it committed. */
-  transaction<T>(fn: () => Written<T>): T {
-    const { result, events } = this.guarded(() => this.#db.transaction(fn).immediate());
+  /**
+   * Runs `fn` atomically (in a group commit with the other writes of this turn), then tells
+   * listeners what it committed.
+   */
+  async transaction<T>(fn: () => Written<T>): Promise<T> {
+    const { result, events } = await this.#commits.run(fn);
     this.#notify(events);
     return result;
-  }
-
-  /** Storage failures (disk full, read-only file) become typed errors; domain errors pass through. */
-  guarded<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (error) {
-      throw translateSqliteError(error);
-    }
   }
 
   /** Writes a decision; a job entering failed or cancelled takes its pending dependents with it. */

@@ -219,7 +219,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteJob(id: string, guard: Guard = {}): Promise<void> {
-    this.#writer.transaction(() => ({ result: undefined, events: [this.#deleteInTransaction(id, guard)] }));
+    await this.#writer.transaction(() => ({
+      result: undefined,
+      events: [this.#deleteInTransaction(id, guard)],
+    }));
   }
 
   #deleteInTransaction(id: string, guard: Guard): JobEvent {
@@ -268,29 +271,25 @@ export class SqliteStore implements Store {
   }
 
   async appendLogs(id: string, entries: LogEntry[], leaseToken?: string): Promise<{ last_seq: number }> {
-    return this.#writer.guarded(() =>
-      this.#db
-        .transaction(() => {
-          const job = this.#writer.load(id);
-          // The fencing rule for logs: an older attempt's worker may not write into this attempt.
-          if (leaseToken !== undefined) assertLiveLease(job, leaseToken);
-          const at = this.#clock.now();
-          let last = 0;
-          for (const entry of entries) {
-            last = Number(
-              this.#sql.insertLog.run({
-                job_id: id,
-                attempt: job.attempt,
-                stream: entry.stream,
-                text: entry.text,
-                at,
-              }).lastInsertRowid,
-            );
-          }
-          return { last_seq: last };
-        })
-        .immediate(),
-    );
+    return this.#writer.transaction(() => {
+      const job = this.#writer.load(id);
+      // The fencing rule for logs: an older attempt's worker may not write into this attempt.
+      if (leaseToken !== undefined) assertLiveLease(job, leaseToken);
+      const at = this.#clock.now();
+      let last = 0;
+      for (const entry of entries) {
+        last = Number(
+          this.#sql.insertLog.run({
+            job_id: id,
+            attempt: job.attempt,
+            stream: entry.stream,
+            text: entry.text,
+            at,
+          }).lastInsertRowid,
+        );
+      }
+      return { result: { last_seq: last }, events: [] };
+    });
   }
 
   async readLogs(id: string, afterSeq: number, limit: number): Promise<StoredLogEntry[]> {
@@ -304,7 +303,7 @@ export class SqliteStore implements Store {
     for (const id of due) {
       // Each expiry re-reads the job in its own transaction: a heartbeat that landed since the
       // listing (from this or another process) bumped the version and makes this a no-op.
-      const job = this.#writer.mutate(id, {}, (current, now) => planExpire(current, now));
+      const job = await this.#writer.mutate(id, {}, (current, now) => planExpire(current, now));
       if (job.status !== 'running') reaped.push(job);
     }
     return reaped;

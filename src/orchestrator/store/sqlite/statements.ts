@@ -51,11 +51,15 @@ export function prepareStatements(db: Database.Database) {
       ORDER BY j.priority DESC, j.seq
       LIMIT 1`),
 
-    /** Recounts the unfinished dependencies of the pending jobs that wait on the given job. */
+    /**
+     * Recounts the unfinished dependencies of the pending jobs that wait on the given job. The unary
+     * `+` keeps SQLite from walking every pending job through the status index: it looks up the
+     * dependents by id instead.
+     */
     refreshDependents: db.prepare(`UPDATE jobs SET waiting_on =
         (SELECT count(*) FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
          WHERE d.job_id = jobs.id AND p.status <> 'done')
-      WHERE status = 'pending' AND id IN (SELECT job_id FROM job_dependencies WHERE depends_on = ?)`),
+      WHERE id IN (SELECT job_id FROM job_dependencies WHERE depends_on = ?) AND +status = 'pending'`),
 
     /** Marks whether a running or paused job holds the branch, for every pending job on it. */
     refreshBranch: db.prepare(`UPDATE jobs SET branch_held = EXISTS
