@@ -30,7 +30,10 @@ export function pathProblem(value: string): string | null {
   return null;
 }
 
-/** `baton/<slug of the prompt>-<first 8 characters of the id>`, always a valid branch name. */
+/**
+ * `baton/<slug of the prompt>-<last 8 hex digits of the id>`, always a valid branch name. The last
+ * digits, because job ids are UUIDv7: their first digits are a timestamp that nearby jobs share.
+ */
 export function defaultBranchName(prompt: string, jobId: string): string {
   const slug = prompt
     .toLowerCase()
@@ -39,6 +42,6 @@ export function defaultBranchName(prompt: string, jobId: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
-  const short = jobId.replace(/-/g, '').slice(0, 8);
+  const short = jobId.replace(/-/g, '').slice(-8);
   return slug ? `baton/${slug}-${short}` : `baton/job-${short}`;
 }

@@ -31,14 +31,14 @@ describe('branch names', () => {
     it(`refuses ${JSON.stringify(bad)}`, () => assert.notEqual(branchNameProblem(bad), null));
   }
 
-  it('generates baton/<slug>-<short id> from the prompt and id, and the result is itself valid', () => {
-    const name = defaultBranchName('Fix the login bug!  (urgent)', '3d977227-2d88-48f4-b71a-5308eeb53c50');
-    assert.equal(name, 'baton/fix-the-login-bug-urgent-3d977227');
+  it('generates baton/<slug>-<last 8 hex digits of the id> from the prompt and id, and the result is itself valid', () => {
+    const name = defaultBranchName('Fix the login bug!  (urgent)', '01a23cdc-02fd-7652-a7c2-5dfdd4acb3d1');
+    assert.equal(name, 'baton/fix-the-login-bug-urgent-d4acb3d1');
     assert.equal(branchNameProblem(name), null);
   });
 
   it('falls back to baton/job-<short id> when the prompt has no usable characters', () => {
-    assert.equal(defaultBranchName('!!! ???', 'abcdef12-0000-4000-8000-000000000000'), 'baton/job-abcdef12');
+    assert.equal(defaultBranchName('!!! ???', '01a23cdc-0000-7000-8000-0000abcdef12'), 'baton/job-abcdef12');
   });
 });
 

@@ -36,7 +36,11 @@ export function describeStore(name: string, open: () => StoreHarness): void {
     it('creates pending jobs with the documented defaults and a created event', async () => {
       const { job: created, created: isNew } = await h.store.createJob(job());
       assert.equal(isNew, true);
-      assert.match(created.id, /^[0-9a-f-]{36}$/);
+      assert.match(
+        created.id,
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        'a UUIDv7',
+      );
       assert.equal(created.status, 'pending');
       assert.equal(created.version, 1);
       assert.equal(created.worker_type, 'default');
@@ -44,7 +48,7 @@ export function describeStore(name: string, open: () => StoreHarness): void {
       assert.equal(created.push_mode, 'always');
       assert.equal(created.max_attempts, 3);
       assert.equal(created.attempt, 0);
-      assert.match(created.branch_name, /^baton\/add-a-health-check-endpoint-[0-9a-f]{8}$/);
+      assert.equal(created.branch_name, `baton/add-a-health-check-endpoint-${created.id.slice(-8)}`);
       const events = await h.store.jobEvents(created.id);
       assert.deepEqual(
         events.map((e) => [e.type, e.from_status, e.to_status]),

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.ts';
 import { BatonError, ConflictError, jobNotFound, ValidationError } from '../../models/errors.ts';
 import type { Job, JobStatus } from '../../models/job.ts';
@@ -101,7 +102,8 @@ export class SqliteStore implements Store {
       const dependsOn = [...new Set(input.depends_on ?? [])];
       for (const dependency of dependsOn) this.#assertUsableDependency(dependency);
       const now = this.#clock.now();
-      const id = randomUUID();
+      // Time-ordered ids keep the id and history indexes appending at their right edge.
+      const id = uuidv7();
       const job = newJobRecord(input, id, dependsOn, now);
       const info = this.#sql.insertJob.run({
         ...jobToParams(job),
