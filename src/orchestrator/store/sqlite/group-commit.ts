@@ -9,7 +9,10 @@
  * Nothing is acknowledged before its commit, so durability is what it was without batching.
  */
 import type Database from 'better-sqlite3';
+import { BatonError } from '../../models/errors.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
+
+const isDomainError = (error: unknown): boolean => error instanceof BatonError;
 
 interface Queued {
   work: () => unknown;
@@ -53,13 +56,23 @@ export class GroupCommit {
     });
   }
 
+  #alone(item: Queued): Outcome {
+    try {
+      return { ok: true, value: this.#inner.immediate(item.work) };
+    } catch (error) {
+      if (isDomainError(error)) return { ok: false, error };
+      throw error;
+    }
+  }
+
   #flush(): void {
     this.#scheduled = false;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);
       let outcomes: Outcome[];
       try {
-        outcomes = this.#outer.immediate(batch);
+        // A lone write needs no savepoint: if it throws, its whole transaction rolls back.
+        outcomes = batch.length === 1 ? [this.#alone(batch[0] as Queued)] : this.#outer.immediate(batch);
       } catch (error) {
         // BEGIN or COMMIT failed (disk full, read-only, locked): nothing in the batch happened.
         const reason = translateSqliteError(error);

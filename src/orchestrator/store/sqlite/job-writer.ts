@@ -97,7 +97,7 @@ export class JobWriter {
     if (after.status === 'pending') this.refreshJob(after.id);
   }
 
-  /** Computes a pending job's claim bookkeeping from scratch (on creation, and on re-entering pending). */
+  /** Computes a pending job's claim bookkeeping from scratch (on re-entering pending). */
   refreshJob(id: string): void {
     this.#sql.refreshJob.run(id);
   }

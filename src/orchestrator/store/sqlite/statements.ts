@@ -12,10 +12,11 @@ const JOB_COLUMNS = `id, status, version, worker_type, repo_url, base_ref, branc
 export function prepareStatements(db: Database.Database) {
   return {
     /** Inserts a new job; `id` and `idempotency_key` are unique, so a duplicate cannot slip in. */
-    insertJob: db.prepare(`INSERT INTO jobs (${JOB_COLUMNS}, idempotency_key, request_hash)
+    insertJob:
+      db.prepare(`INSERT INTO jobs (${JOB_COLUMNS}, idempotency_key, request_hash, waiting_on, branch_held)
       VALUES (${JOB_COLUMNS.split(',')
         .map((c) => `@${c.trim()}`)
-        .join(', ')}, @idempotency_key, @request_hash)`),
+        .join(', ')}, @idempotency_key, @request_hash, @waiting_on, @branch_held)`),
 
     insertDependency: db.prepare('INSERT OR IGNORE INTO job_dependencies (job_id, depends_on) VALUES (?, ?)'),
 
@@ -50,6 +51,10 @@ export function prepareStatements(db: Database.Database) {
                           AND o.status IN ('running', 'awaiting_input'))
       ORDER BY j.priority DESC, j.seq
       LIMIT 1`),
+
+    /** Whether a running or paused job holds this repo+branch now. */
+    branchHeld: db.prepare(`SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_branch_holders
+      WHERE repo_url = ? AND branch_name = ? AND status IN ('running', 'awaiting_input')) AS held`),
 
     /**
      * Recounts the unfinished dependencies of the pending jobs that wait on the given job. The unary
