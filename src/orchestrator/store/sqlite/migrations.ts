@@ -47,7 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
         -- dependencies not yet done, and whether another job holds this job's repo+branch.
         waiting_on       INTEGER NOT NULL DEFAULT 0,
         branch_held      INTEGER NOT NULL DEFAULT 0,
-        idempotency_key  TEXT    UNIQUE,
+        idempotency_key  TEXT,
         request_hash     TEXT,
         created_at       INTEGER NOT NULL,
         updated_at       INTEGER NOT NULL
@@ -60,6 +60,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_branch_holders ON jobs (repo_url, branch_name) WHERE status IN ('running','awaiting_input');
       CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE status = 'running';
       CREATE INDEX jobs_status ON jobs (status, seq);
+      -- Partial: most jobs have no key, and they should not pay for an index entry.
+      CREATE UNIQUE INDEX jobs_idempotency ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
       CREATE INDEX jobs_feature ON jobs (feature_id, seq) WHERE feature_id IS NOT NULL;
 
       CREATE TABLE job_dependencies (
