@@ -3,7 +3,7 @@
  * config, store, server and reaper together; nothing here runs at import time.
  */
 import type { FastifyInstance } from 'fastify';
-import { usage, VERSION } from './cli/usage.ts';
+import { usage, version } from './cli/usage.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
 import { type Clock, systemClock } from './orchestrator/clock.ts';
 import { Reaper } from './orchestrator/reaper.ts';
@@ -105,7 +105,7 @@ export async function main(
         return undefined;
       case '--version':
       case 'version':
-        process.stdout.write(`${VERSION}\n`);
+        process.stdout.write(`${version()}\n`);
         return 0;
       case undefined:
       case 'help':

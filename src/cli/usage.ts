@@ -1,6 +1,11 @@
-export const VERSION = '0.1.0';
+import { readFileSync } from 'node:fs';
 
-export const usage = (): string => `baton ${VERSION}: a job orchestrator for AI coding agents
+/** The version in package.json: one source of truth. Read when asked, not at import. */
+export const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
+
+export const usage = (): string => `baton ${version()}: a job orchestrator for AI coding agents
 
 Usage:
   baton up [options]       start Baton on this machine (for now: the orchestrator)
