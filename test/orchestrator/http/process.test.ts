@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { type BatonProcess, exitCode, runBaton, startBaton } from '../../baton-process.ts';
 import { tempDir } from '../../helpers.ts';
-import { type BatonProcess, eventually, exitCode, jobBody, runBaton, startBaton } from './support.ts';
+import { eventually, jobBody } from './support.ts';
 
 /** A tiny JSON client for a server in another process. */
 async function call(url: string, method: string, path: string, body?: unknown) {

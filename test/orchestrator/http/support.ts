@@ -1,12 +1,8 @@
 /**
  * Shared pieces of the HTTP tests: short-hands over the fixture's `api`, a full read of the SQLite
- * file (to prove a refused request changed nothing), an SSE reader over fetch, and a real `baton`
- * child process. No mocks.
+ * file (to prove a refused request changed nothing) and an SSE reader over fetch. No mocks.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ApiResponse, ServerFixture } from '../../helpers.ts';
 
@@ -116,66 +112,6 @@ export async function readEvents(
     abort.abort();
   }
   return messages;
-}
-
-const BATON_BIN = fileURLToPath(new URL('../../../bin/baton.js', import.meta.url));
-
-export interface BatonProcess {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-/** Starts `baton <args>` and waits until it prints the URL it listens on. */
-export async function startBaton(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BatonProcess> {
-  const run = runBaton(args, env);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`baton did not start: ${run.stderr()}`)), 20_000);
-    const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(run.stdout());
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    run.child.stdout!.on('data', check);
-    run.child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`baton exited with ${code} before listening: ${run.stderr()}`));
-    });
-  });
-  return { ...run, url };
-}
-
-/** Starts `baton <args>` without waiting for anything. The environment holds no BATON_* values. */
-export function runBaton(args: string[], env: NodeJS.ProcessEnv = {}): Omit<BatonProcess, 'url'> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BATON_')));
-  const child = spawn(process.execPath, [BATON_BIN, ...args], {
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  return { child, stdout: () => out, stderr: () => err };
-}
-
-/** Waits for a child to exit; kills it (and fails) if it takes longer than `timeoutMs`. */
-export async function exitCode(child: ChildProcess, timeoutMs = 20_000): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    const [code] = await once(child, 'exit');
-    return code as number | null;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
