@@ -34,11 +34,19 @@ export function createClaimWaiter(store: Store, recheckMs = 500): ClaimWaiter {
     async claim(request, waitMs, signal) {
       const deadline = performance.now() + waitMs;
       for (;;) {
+        // Never claim for a client that has already gone.
+        if (signal.aborted) return undefined;
         const job = await store.claim(request);
         if (job) {
           if (!signal.aborted) return job;
-          // The client left while we claimed: hand the job straight back rather than strand it.
-          if (job.lease_token) await store.release(job.id, job.lease_token, 'claimant disconnected');
+          // The client left while the claim was being written: hand the job straight back, and
+          // give the attempt back too, since no worker ever saw it.
+          if (job.lease_token) {
+            await store.release(job.id, job.lease_token, {
+              reason: 'claimant disconnected',
+              refundAttempt: true,
+            });
+          }
           return undefined;
         }
         const remaining = deadline - performance.now();

@@ -47,23 +47,29 @@ export const CASCADING_STATUSES: readonly JobStatus[] = ['failed', 'cancelled'];
 /**
  * Moves `job` to `to`, applying what entering each status means for the lease. Checks the
  * transition table first: this is the single door every status change goes through.
+ *
+ * Leaving `running` ends the lease. Its token is kept only when the lease holder itself finished
+ * the attempt (`keepToken`), so that the holder's retried completion is recognised as a repeat;
+ * after any other ending (reaper, a person, a completion without the token) the old token is stale.
  */
-function moveTo(job: Job, to: JobStatus, now: number, why?: string): Job {
-  assertTransition(job.id, job.status, to, why);
+function moveTo(
+  job: Job,
+  to: JobStatus,
+  now: number,
+  options: { why?: string; keepToken?: boolean } = {},
+): Job {
+  assertTransition(job.id, job.status, to, options.why);
   const next: Job = { ...job, status: to, version: job.version + 1, updated_at: now };
+  if (to === 'running') return next;
+  next.lease_expires_at = null;
+  next.cancel_requested = false;
+  if (!options.keepToken) next.lease_token = null;
   if (to === 'pending') {
     next.lease_token = null;
     next.lease_owner = null;
-    next.lease_expires_at = null;
     next.lease_ms = null;
-    next.cancel_requested = false;
     // Coming back from a finished or paused state starts a fresh budget of attempts.
     if (job.status !== 'running') next.attempt_base = job.attempt;
-  } else if (to !== 'running') {
-    // Finished or paused: the lease ends, but its token is kept so that the worker's retried
-    // completion can be recognised as a repeat.
-    next.lease_expires_at = null;
-    next.cancel_requested = false;
   }
   return next;
 }
@@ -141,21 +147,44 @@ export function planComplete(job: Job, cmd: CompleteCommand): Decision {
     );
   }
   const actor = job.lease_owner ?? 'api';
-  const retry = cmd.status === 'failed' && cmd.retryable === true && attemptsUsed(job) < job.max_attempts;
-  const target: JobStatus = retry && job.status === 'running' ? 'pending' : cmd.status;
-  const next = moveTo(job, target, cmd.now);
+  const [target, reason] = completionTarget(job, cmd);
+  const next = moveTo(job, target, cmd.now, { keepToken: cmd.leaseToken !== undefined });
   if (cmd.result_summary !== undefined) next.result_summary = cmd.result_summary;
   if (cmd.conversation_id !== undefined) next.conversation_id = cmd.conversation_id;
-  const reason = target === 'pending' ? 'retryable failure' : null;
   return { kind: 'write', next, event: event('completed', job, next, actor, reason) };
 }
 
+/**
+ * Where a completion takes the job. A retryable failure goes back to `pending` while attempts are
+ * left; but once a cancel was requested, neither a retry nor a question may keep the job alive.
+ */
+function completionTarget(job: Job, cmd: CompleteCommand): [JobStatus, string | null] {
+  if (job.status !== 'running') return [cmd.status, null];
+  const retry = cmd.status === 'failed' && cmd.retryable === true && attemptsUsed(job) < job.max_attempts;
+  if (job.cancel_requested && (retry || cmd.status === 'awaiting_input')) {
+    return [
+      'cancelled',
+      `reported ${retry ? 'a retryable failure' : 'awaiting_input'} after cancel was requested`,
+    ];
+  }
+  return retry ? ['pending', 'retryable failure'] : [cmd.status, null];
+}
+
+export interface ReleaseOptions {
+  reason?: string;
+  /** The claim never reached a worker (its client hung up): the attempt is given back. */
+  refundAttempt?: boolean;
+}
+
 /** A worker hands its job back. A cancel requested meanwhile is honoured instead. */
-export function planRelease(job: Job, token: string, now: number, reason?: string): Decision {
+export function planRelease(job: Job, token: string, now: number, options: ReleaseOptions = {}): Decision {
   assertLiveLease(job, token);
   const to: JobStatus = job.cancel_requested ? 'cancelled' : 'pending';
   const next = moveTo(job, to, now);
-  const why = job.cancel_requested ? 'released after cancel was requested' : (reason ?? 'released by worker');
+  if (options.refundAttempt) next.attempt_base = job.attempt_base + 1;
+  const why = job.cancel_requested
+    ? 'released after cancel was requested'
+    : (options.reason ?? 'released by worker');
   return { kind: 'write', next, event: event('released', job, next, job.lease_owner ?? 'worker', why) };
 }
 

@@ -65,7 +65,7 @@ export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post('/jobs/:id/release', async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'job id');
     const body = parseInput(releaseBody, request.body, 'body');
-    const job = await store.release(id, body.lease_token, body.reason);
+    const job = await store.release(id, body.lease_token, { reason: body.reason });
     return reply.header('etag', etagOf(job)).send(jobView(job));
   });
 }

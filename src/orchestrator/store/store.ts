@@ -8,7 +8,7 @@
  * models/errors.ts.
  */
 import type { CompletionStatus, Job, JobStatus } from '../models/job.ts';
-import type { EventType } from '../models/lifecycle.ts';
+import type { EventType, ReleaseOptions } from '../models/lifecycle.ts';
 import type { NewJob } from '../models/new-job.ts';
 
 export type { NewJob } from '../models/new-job.ts';
@@ -108,7 +108,7 @@ export interface Store {
   claim(request: ClaimRequest): Promise<Job | undefined>;
   heartbeat(id: string, leaseToken: string): Promise<Job>;
   complete(id: string, request: CompleteRequest): Promise<Job>;
-  release(id: string, leaseToken: string, reason?: string): Promise<Job>;
+  release(id: string, leaseToken: string, options?: ReleaseOptions): Promise<Job>;
   cancel(id: string, guard?: Guard): Promise<Job>;
   continueJob(id: string, prompt: string, guard?: Guard): Promise<Job>;
   retry(id: string, guard?: Guard): Promise<Job>;

@@ -20,6 +20,13 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
+/** Thrown out of a batch whose transaction SQLite has already rolled back. */
+class BatchRolledBack extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the batch transaction was rolled back');
+  }
+}
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class GroupCommit {
@@ -33,15 +40,20 @@ export class GroupCommit {
     this.#maxBatch = maxBatch;
     // Called inside a transaction, a better-sqlite3 transaction function becomes a SAVEPOINT.
     this.#inner = db.transaction((work: () => unknown) => work());
-    this.#outer = db.transaction((batch: Queued[]) =>
-      batch.map((item): Outcome => {
+    this.#outer = db.transaction((batch: Queued[]) => {
+      const outcomes: Outcome[] = [];
+      for (const item of batch) {
         try {
-          return { ok: true, value: this.#inner(item.work) };
+          outcomes.push({ ok: true, value: this.#inner(item.work) });
         } catch (error) {
-          return { ok: false, error };
+          // Some failures (disk full, I/O error) make SQLite roll back the whole transaction, not
+          // just the savepoint. Then nothing of this batch happened, and nothing more may run in it.
+          if (!db.inTransaction) throw new BatchRolledBack(error);
+          outcomes.push({ ok: false, error });
         }
-      }),
-    );
+      }
+      return outcomes;
+    });
   }
 
   /** Queues `work` for the next commit; resolves with its result once that commit is durable. */
@@ -74,8 +86,9 @@ export class GroupCommit {
         // A lone write needs no savepoint: if it throws, its whole transaction rolls back.
         outcomes = batch.length === 1 ? [this.#alone(batch[0] as Queued)] : this.#outer.immediate(batch);
       } catch (error) {
-        // BEGIN or COMMIT failed (disk full, read-only, locked): nothing in the batch happened.
-        const reason = translateSqliteError(error);
+        // BEGIN or COMMIT failed, or SQLite rolled the whole transaction back: nothing in the
+        // batch happened, and every write in it is answered with the cause.
+        const reason = translateSqliteError(error instanceof BatchRolledBack ? error.cause : error);
         for (const item of batch) item.reject(reason);
         continue;
       }

@@ -24,6 +24,7 @@ import {
   planRelease,
   planRetry,
   planStatusUpdate,
+  type ReleaseOptions,
 } from '../../models/lifecycle.ts';
 import { newJobRecord } from '../../models/new-job.ts';
 import { fingerprint } from '../fingerprint.ts';
@@ -192,8 +193,8 @@ export class SqliteStore implements Store {
     return this.#writer.mutate(id, request, (job, now) => planComplete(job, { ...request, now }));
   }
 
-  async release(id: string, leaseToken: string, reason?: string): Promise<Job> {
-    return this.#writer.mutate(id, {}, (job, now) => planRelease(job, leaseToken, now, reason));
+  async release(id: string, leaseToken: string, options: ReleaseOptions = {}): Promise<Job> {
+    return this.#writer.mutate(id, {}, (job, now) => planRelease(job, leaseToken, now, options));
   }
 
   async cancel(id: string, guard: Guard = {}): Promise<Job> {
@@ -236,7 +237,9 @@ export class SqliteStore implements Store {
     const job = this.#writer.load(id);
     this.#writer.checkGuard(job, guard);
     assertDeletable(job);
-    const waiting = this.#sql.unfinishedDependent.get(id) as { id: string; status: string } | undefined;
+    const waiting = this.#sql.blockingDependent.get({ id, status: job.status }) as
+      | { id: string; status: string }
+      | undefined;
     if (waiting) {
       throw new ConflictError(
         `Job ${id} cannot be deleted: job ${waiting.id} (${waiting.status}) depends on it`,
@@ -259,18 +262,21 @@ export class SqliteStore implements Store {
   }
 
   async cleanup(request: CleanupRequest): Promise<number> {
-    const ids = (
-      this.#sql.cleanupCandidates.all(JSON.stringify(request.statuses), request.updatedBefore) as Array<{
-        id: string;
-      }>
-    ).map((row) => row.id);
+    const candidates = this.#sql.cleanupCandidates.all(
+      JSON.stringify(request.statuses),
+      request.updatedBefore,
+    ) as Array<{
+      id: string;
+      version: number;
+    }>;
     let deleted = 0;
-    for (const id of ids) {
+    for (const { id, version } of candidates) {
       try {
-        await this.deleteJob(id);
+        // Guarded by the version it was listed at: a job continued or retried since is kept.
+        await this.deleteJob(id, { expectedVersion: version });
         deleted += 1;
       } catch (error) {
-        // A job that changed or gained a waiting dependent since it was listed is simply kept.
+        // Changed since it was listed, or still needed by a dependent: kept.
         if (!(error instanceof BatonError) || error.code === 'storage_unavailable') throw error;
       }
     }

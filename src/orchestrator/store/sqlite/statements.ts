@@ -86,10 +86,15 @@ export function prepareStatements(db: Database.Database) {
     pendingDependents: db.prepare(`SELECT j.* FROM job_dependencies d JOIN jobs j ON j.id = d.job_id
       WHERE d.depends_on = ? AND j.status = 'pending' ORDER BY j.seq`),
 
-    /** Any job not yet finished that waits on the given job: it must not be deleted from under them. */
-    unfinishedDependent:
+    /**
+     * A job that must keep the given job from being deleted: any unfinished job that waits on it,
+     * or, unless the given job is done, any job at all that waits on it. So only a dependency that
+     * is done can ever disappear, and a missing dependency always means "was done".
+     */
+    blockingDependent:
       db.prepare(`SELECT j.id, j.status FROM job_dependencies d JOIN jobs j ON j.id = d.job_id
-      WHERE d.depends_on = ? AND j.status IN ('pending', 'running', 'awaiting_input') LIMIT 1`),
+      WHERE d.depends_on = @id AND (j.status IN ('pending', 'running', 'awaiting_input') OR @status <> 'done')
+      LIMIT 1`),
 
     /** Running jobs whose lease has run out, oldest expiry first (uses `jobs_lease_expiry`). */
     expiredLeases: db.prepare(`SELECT * FROM jobs WHERE status = 'running' AND lease_expires_at <= ?
@@ -100,7 +105,8 @@ export function prepareStatements(db: Database.Database) {
     /** Deletes a job; its dependency rows and logs go with it (ON DELETE CASCADE). Events stay. */
     deleteJob: db.prepare('DELETE FROM jobs WHERE id = ? AND version = ?'),
 
-    cleanupCandidates: db.prepare(`SELECT id FROM jobs WHERE status IN (SELECT value FROM json_each(?))
+    cleanupCandidates:
+      db.prepare(`SELECT id, version FROM jobs WHERE status IN (SELECT value FROM json_each(?))
       AND updated_at < ? ORDER BY seq LIMIT 1000`),
 
     /** Appends one row to the history; written in the same transaction as the change it records. */
