@@ -155,6 +155,18 @@ export function leaseCases(harness: () => StoreHarness): void {
     assert.equal(released.status, 'cancelled');
   });
 
+  it('ends a job cancelled when, after a cancel request, its worker reports a question instead', async () => {
+    const { store } = harness();
+    const running = await jobIn(store, 'running', 'ask-after-cancel');
+    await store.cancel(running.id);
+    const ended = await store.complete(running.id, {
+      status: 'awaiting_input',
+      leaseToken: running.lease_token as string,
+    });
+    assert.equal(ended.status, 'cancelled');
+    assert.match((await store.jobEvents(running.id)).at(-1)?.reason ?? '', /after cancel was requested/);
+  });
+
   it('returns a retryable failure to pending while attempts are left', async () => {
     const { store } = harness();
     const running = await jobIn(store, 'running', 'retryable');
