@@ -76,8 +76,9 @@ export function loadServerConfig(
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+  // An empty environment variable counts as unset, as shells and env files commonly produce them.
   const pick = (flag: string, variable: string, fallback?: string) =>
-    (flags[flag] as string | undefined) ?? env[variable] ?? fallback;
+    (flags[flag] as string | undefined) ?? (env[variable] || undefined) ?? fallback;
   const parsed = serverSchema.safeParse({
     host: pick('host', 'BATON_HOST', '127.0.0.1'),
     port: pick('port', 'BATON_PORT', '7070'),
