@@ -8,7 +8,7 @@ import type { Store } from './store/store.ts';
 export class Metrics {
   readonly #refusals = new Map<string, number>();
 
-  recordError(code: string, _status: number): void {
+  recordError(code: string): void {
     this.#refusals.set(code, (this.#refusals.get(code) ?? 0) + 1);
   }
 

@@ -48,7 +48,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // A path Fastify cannot route (bad percent-encoding, an over-long id) is a bad request in the
     // API's own shape, not Fastify's default body with its internal code (and a 414).
     frameworkErrors: (error, _request, reply: FastifyReply) => {
-      metrics.recordError('validation_failed', 400);
+      metrics.recordError('validation_failed');
       void reply.status(400).send({ error: error.message, code: 'validation_failed' });
     },
   });
@@ -63,7 +63,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   };
 
   installJsonBodyParser(app);
-  installErrorHandling(app, (code, status) => metrics.recordError(code, status));
+  installErrorHandling(app, (code) => metrics.recordError(code));
   if (options.token) {
     const authorized = bearerCheck(options.token);
     app.addHook('onRequest', async (request) => {

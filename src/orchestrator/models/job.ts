@@ -30,18 +30,12 @@ export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = Ob
   cancelled: ['pending'],
 });
 
-/** Statuses in which a job is finished until someone continues or retries it. */
-export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'cancelled'];
-
 /** Statuses that hold their repo+branch: no other job on it may be claimed meanwhile. */
 export const BRANCH_HOLDING_STATUSES: readonly JobStatus[] = ['running', 'awaiting_input'];
 
 /** The statuses a worker may report through `complete`. */
 export const COMPLETION_STATUSES = ['done', 'failed', 'awaiting_input', 'cancelled'] as const;
 export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
-
-export const isJobStatus = (value: unknown): value is JobStatus =>
-  typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
 
 export const canTransition = (from: JobStatus, to: JobStatus): boolean => TRANSITIONS[from].includes(to);
 

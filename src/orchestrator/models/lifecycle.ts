@@ -9,7 +9,6 @@ import {
   assertTransition,
   attemptsUsed,
   type CompletionStatus,
-  FINISHED_STATUSES,
   holdsLiveLease,
   type Job,
   type JobStatus,
@@ -309,5 +308,3 @@ export function assertDeletable(job: Job): void {
     });
   }
 }
-
-export const isFinished = (status: JobStatus): boolean => FINISHED_STATUSES.includes(status);

@@ -25,7 +25,7 @@ export interface ErrorBody {
 }
 
 /** Called for every error answer, so /metrics can count conflicts and refusals by code. */
-export type ErrorObserver = (code: string, status: number) => void;
+export type ErrorObserver = (code: string) => void;
 
 /** Fastify's own errors (body parsing, limits) in our shape and codes. */
 function fromFramework(error: FastifyError): { status: number; body: ErrorBody } | undefined {
@@ -54,13 +54,13 @@ export function installErrorHandling(app: FastifyInstance, observe: ErrorObserve
         body = { error: 'Internal server error', code: 'internal' };
       }
     }
-    observe(body.code, status);
+    observe(body.code);
     if (status === 401) void reply.header('www-authenticate', 'Bearer');
     return reply.status(status).send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    observe('not_found', 404);
+    observe('not_found');
     return reply.status(404).send({
       error: `No route for ${request.method} ${request.url.split('?')[0]}`,
       code: 'not_found',

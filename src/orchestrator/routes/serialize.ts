@@ -4,8 +4,6 @@ import type { JobEvent, StoredLogEntry } from '../store/store.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export type JobView = ReturnType<typeof jobView>;
-
 export function jobView(job: Job) {
   const { seq: _seq, attempt_base: _base, lease_ms: _leaseMs, ...rest } = job;
   return {

@@ -94,12 +94,7 @@ export class JobWriter {
     if (BRANCH_HOLDING_STATUSES.includes(before.status) || BRANCH_HOLDING_STATUSES.includes(after.status)) {
       this.#sql.refreshBranch.run(after.repo_url, after.branch_name);
     }
-    if (after.status === 'pending') this.refreshJob(after.id);
-  }
-
-  /** Computes a pending job's claim bookkeeping from scratch (on re-entering pending). */
-  refreshJob(id: string): void {
-    this.#sql.refreshJob.run(id);
+    if (after.status === 'pending') this.#sql.refreshJob.run(after.id);
   }
 
   appendEvent(job: Job, draft: EventDraft): JobEvent {
