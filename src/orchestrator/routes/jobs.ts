@@ -4,7 +4,7 @@ import { ValidationError } from '../models/errors.ts';
 import type { JobStatus } from '../models/job.ts';
 import { guardFrom, type RouteContext } from './context.ts';
 import { cleanupBody, continueBody, createJobSchema, emptyBody, idParams, listJobsQuery } from './schemas.ts';
-import { etagOf, eventView, jobView } from './serialize.ts';
+import { etagOf, eventView, jobView, sendJob } from './serialize.ts';
 import { parseInput } from './validate.ts';
 
 const DAY_MS = 86_400_000;
@@ -62,21 +62,21 @@ export function jobRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const { id } = parseInput(idParams, request.params, 'job id');
     parseInput(emptyBody, request.body, 'body');
     const job = await store.cancel(id, guardFrom(request));
-    return reply.header('etag', etagOf(job)).send(jobView(job));
+    return sendJob(reply, job);
   });
 
   app.post('/jobs/:id/continue', async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'job id');
     const { prompt } = parseInput(continueBody, request.body, 'body');
     const job = await store.continueJob(id, prompt, guardFrom(request));
-    return reply.header('etag', etagOf(job)).send(jobView(job));
+    return sendJob(reply, job);
   });
 
   app.post('/jobs/:id/retry', async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'job id');
     parseInput(emptyBody, request.body, 'body');
     const job = await store.retry(id, guardFrom(request));
-    return reply.header('etag', etagOf(job)).send(jobView(job));
+    return sendJob(reply, job);
   });
 
   app.delete('/jobs/:id', async (request, reply) => {

@@ -4,7 +4,7 @@ import { NotFoundError } from '../models/errors.ts';
 import type { Job } from '../models/job.ts';
 import { guardFrom, type RouteContext } from './context.ts';
 import { claimQuery, completeBody, idParams, leaseBody, releaseBody } from './schemas.ts';
-import { etagOf, jobView } from './serialize.ts';
+import { sendJob } from './serialize.ts';
 import { parseInput } from './validate.ts';
 
 export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -35,7 +35,7 @@ export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
       ctx.closing.removeEventListener('abort', abort);
     }
     if (!job) throw new NotFoundError('No claimable job', { worker_type: query.worker_type ?? 'default' });
-    return reply.header('etag', etagOf(job)).send(jobView(job));
+    return sendJob(reply, job);
   });
 
   app.post('/jobs/:id/heartbeat', async (request) => {
@@ -59,13 +59,13 @@ export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
       retryable: body.retryable,
       ...guardFrom(request),
     });
-    return reply.header('etag', etagOf(job)).send(jobView(job));
+    return sendJob(reply, job);
   });
 
   app.post('/jobs/:id/release', async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'job id');
     const body = parseInput(releaseBody, request.body, 'body');
     const job = await store.release(id, body.lease_token, { reason: body.reason });
-    return reply.header('etag', etagOf(job)).send(jobView(job));
+    return sendJob(reply, job);
   });
 }

@@ -1,4 +1,5 @@
 /** Domain records to their wire form: times as ISO-8601 strings, internal bookkeeping left out. */
+import type { FastifyReply } from 'fastify';
 import type { Job } from '../models/job.ts';
 import type { JobEvent, StoredLogEntry } from '../store/store.ts';
 
@@ -21,3 +22,7 @@ export const logView = (entry: StoredLogEntry) => ({ ...entry, at: iso(entry.at)
 
 /** A weak validator is enough: the version names the job's whole state. */
 export const etagOf = (job: Job): string => `"v${job.version}"`;
+
+/** Answers with a job and its ETag: how every route that returns one job replies. */
+export const sendJob = (reply: FastifyReply, job: Job): FastifyReply =>
+  reply.header('etag', etagOf(job)).send(jobView(job));
