@@ -1,15 +1,9 @@
 /** Contract cases for claims, leases, fencing and the reaper. Run by `describeStore`. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { NewJob } from '../../../src/orchestrator/store/store.ts';
+import { newJob } from '../../helpers.ts';
 import type { StoreHarness } from './store-contract.ts';
 import { jobIn, rejectsWith } from './store-fixtures.ts';
-
-const job = (overrides: Partial<NewJob> = {}): NewJob => ({
-  repo_url: '/srv/repos/app',
-  spec_json: { prompt: 'Refactor the parser' },
-  ...overrides,
-});
 
 export function leaseCases(harness: () => StoreHarness): void {
   const claim = (workerType = 'default', workerId = 'w1', leaseMs = 10_000) =>
@@ -17,10 +11,10 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('claims in priority order, then submission order, and only the requested worker type', async () => {
     const { store } = harness();
-    const low = await store.createJob(job({ branch_name: 'a', priority: 0 }));
-    const high = await store.createJob(job({ branch_name: 'b', priority: 5 }));
-    const lowLater = await store.createJob(job({ branch_name: 'c', priority: 0 }));
-    await store.createJob(job({ branch_name: 'd', worker_type: 'gpu', priority: 100 }));
+    const low = await store.createJob(newJob({ branch_name: 'a', priority: 0 }));
+    const high = await store.createJob(newJob({ branch_name: 'b', priority: 5 }));
+    const lowLater = await store.createJob(newJob({ branch_name: 'c', priority: 0 }));
+    await store.createJob(newJob({ branch_name: 'd', worker_type: 'gpu', priority: 100 }));
     const order = [];
     for (let i = 0; i < 3; i += 1) order.push((await claim())?.id);
     assert.deepEqual(order, [high.job.id, low.job.id, lowLater.job.id]);
@@ -29,7 +23,7 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('grants a lease with a fresh token, an attempt number and an expiry', async () => {
     const { store, clock } = harness();
-    await store.createJob(job());
+    await store.createJob(newJob());
     const claimed = await claim('default', 'worker-7', 5_000);
     assert.ok(claimed);
     assert.equal(claimed.attempt, 1);
@@ -40,8 +34,8 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('does not hand out a job whose dependencies are not all done', async () => {
     const { store } = harness();
-    const first = await store.createJob(job({ branch_name: 'first' }));
-    const second = await store.createJob(job({ branch_name: 'second', depends_on: [first.job.id] }));
+    const first = await store.createJob(newJob({ branch_name: 'first' }));
+    const second = await store.createJob(newJob({ branch_name: 'second', depends_on: [first.job.id] }));
     const a = await claim();
     assert.equal(a?.id, first.job.id);
     assert.equal(await claim(), undefined);
@@ -51,8 +45,8 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('holds a repo and branch for one running or paused job at a time', async () => {
     const { store } = harness();
-    const one = await store.createJob(job({ branch_name: 'shared' }));
-    const two = await store.createJob(job({ branch_name: 'shared' }));
+    const one = await store.createJob(newJob({ branch_name: 'shared' }));
+    const two = await store.createJob(newJob({ branch_name: 'shared' }));
     const held = await claim();
     assert.equal(held?.id, one.job.id);
     assert.equal(await claim(), undefined);
@@ -64,7 +58,7 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('does not hand out a job before its run_at', async () => {
     const { store, clock } = harness();
-    await store.createJob(job({ run_at: clock.now() + 60_000 }));
+    await store.createJob(newJob({ run_at: clock.now() + 60_000 }));
     assert.equal(await claim(), undefined);
     clock.advance(60_000);
     assert.ok(await claim());
@@ -72,7 +66,7 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('fences off the old lease after expiry and a new claim; the new holder completes', async () => {
     const { store, clock } = harness();
-    await store.createJob(job());
+    await store.createJob(newJob());
     const first = await claim('default', 'old', 1_000);
     assert.ok(first);
     clock.advance(1_001);
@@ -92,7 +86,7 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('answers a repeated identical completion with the stored job and changes nothing', async () => {
     const { store } = harness();
-    await store.createJob(job());
+    await store.createJob(newJob());
     const c = await claim();
     const token = c?.lease_token as string;
     const done = await store.complete(c?.id as string, {
@@ -112,7 +106,7 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('extends the lease on heartbeat and reports a requested cancel', async () => {
     const { store, clock } = harness();
-    await store.createJob(job());
+    await store.createJob(newJob());
     const c = await claim('default', 'w', 1_000);
     const token = c?.lease_token as string;
     clock.advance(900);
@@ -128,7 +122,7 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('fails a job whose lease runs out on its last attempt, with the reason recorded', async () => {
     const { store, clock } = harness();
-    await store.createJob(job({ max_attempts: 2 }));
+    await store.createJob(newJob({ max_attempts: 2 }));
     for (let attempt = 1; attempt <= 2; attempt += 1) {
       assert.ok(await claim('default', `w${attempt}`, 1_000));
       clock.advance(1_001);
@@ -181,8 +175,8 @@ export function leaseCases(harness: () => StoreHarness): void {
   it('cancels pending dependents, transitively, when a job fails', async () => {
     const { store } = harness();
     const root = await jobIn(store, 'running', 'root');
-    const child = await store.createJob(job({ depends_on: [root.id] }));
-    const grandchild = await store.createJob(job({ depends_on: [child.job.id] }));
+    const child = await store.createJob(newJob({ depends_on: [root.id] }));
+    const grandchild = await store.createJob(newJob({ depends_on: [child.job.id] }));
     await store.complete(root.id, { status: 'failed', leaseToken: root.lease_token as string });
     for (const id of [child.job.id, grandchild.job.id]) {
       assert.equal((await store.getJob(id)).status, 'cancelled');
@@ -209,11 +203,11 @@ export function leaseCases(harness: () => StoreHarness): void {
 
   it('returns the first job for a repeated idempotency key and refuses the key with another body', async () => {
     const { store } = harness();
-    const a = await store.createJob(job(), { idempotencyKey: 'k1' });
-    const b = await store.createJob(job(), { idempotencyKey: 'k1' });
+    const a = await store.createJob(newJob(), { idempotencyKey: 'k1' });
+    const b = await store.createJob(newJob(), { idempotencyKey: 'k1' });
     assert.equal(b.created, false);
     assert.equal(b.job.id, a.job.id);
-    await rejectsWith(store.createJob(job({ priority: 3 }), { idempotencyKey: 'k1' }), 'conflict');
+    await rejectsWith(store.createJob(newJob({ priority: 3 }), { idempotencyKey: 'k1' }), 'conflict');
   });
 
   it('refuses to delete a running job or one that others wait on', async () => {
@@ -221,7 +215,7 @@ export function leaseCases(harness: () => StoreHarness): void {
     const running = await jobIn(store, 'running', 'del');
     await rejectsWith(store.deleteJob(running.id), 'conflict');
     const pending = await jobIn(store, 'pending', 'del2');
-    await store.createJob(job({ depends_on: [pending.id] }));
+    await store.createJob(newJob({ depends_on: [pending.id] }));
     await rejectsWith(store.deleteJob(pending.id), 'conflict');
     const lone = await jobIn(store, 'done', 'del3');
     await store.deleteJob(lone.id);

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ManualClock } from '../../../src/orchestrator/clock.ts';
-import type { NewJob, Store } from '../../../src/orchestrator/store/store.ts';
+import type { Store } from '../../../src/orchestrator/store/store.ts';
 import { LEGAL, STATUSES } from '../../design-table.ts';
+import { newJob } from '../../helpers.ts';
 import { leaseCases } from './store-contract-leases.ts';
 import { jobIn, rejectsWith } from './store-fixtures.ts';
 
@@ -16,12 +17,6 @@ export interface StoreHarness {
   reopen(): Promise<Store>;
   cleanup(): Promise<void>;
 }
-
-const job = (overrides: Partial<NewJob> = {}): NewJob => ({
-  repo_url: '/srv/repos/app',
-  spec_json: { prompt: 'Add a health check endpoint' },
-  ...overrides,
-});
 
 export function describeStore(name: string, open: () => StoreHarness): void {
   describe(`Store contract: ${name}`, () => {
@@ -34,7 +29,7 @@ export function describeStore(name: string, open: () => StoreHarness): void {
     });
 
     it('creates pending jobs with the documented defaults and a created event', async () => {
-      const { job: created, created: isNew } = await h.store.createJob(job());
+      const { job: created, created: isNew } = await h.store.createJob(newJob());
       assert.equal(isNew, true);
       assert.match(
         created.id,
