@@ -210,6 +210,20 @@ export function leaseCases(harness: () => StoreHarness): void {
     await rejectsWith(store.createJob(newJob({ priority: 3 }), { idempotencyKey: 'k1' }), 'conflict');
   });
 
+  it('treats the same body with its keys in another order as the same request under one idempotency key', async () => {
+    const { store } = harness();
+    const first = await store.createJob(
+      { repo_url: '/srv/a', priority: 2, spec_json: { prompt: 'p', notes: 'n' } },
+      { idempotencyKey: 'k2' },
+    );
+    const again = await store.createJob(
+      { spec_json: { notes: 'n', prompt: 'p' }, priority: 2, repo_url: '/srv/a' },
+      { idempotencyKey: 'k2' },
+    );
+    assert.equal(again.created, false);
+    assert.equal(again.job.id, first.job.id);
+  });
+
   it('refuses to delete a running job or one that others wait on', async () => {
     const { store } = harness();
     const running = await jobIn(store, 'running', 'del');
