@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { exitCode, runBaton } from '../baton-process.ts';
+import { exitCode, runBaton, startBaton } from '../baton-process.ts';
+import { tempDir } from '../helpers.ts';
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -28,6 +30,22 @@ describe('the baton command', () => {
       'BATON_TOKEN',
     ]) {
       assert.ok(run.stdout().includes(word), `usage lacks ${word}`);
+    }
+  });
+
+  it('starts the orchestrator with baton up (what npm start runs) and creates its database file', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'nested', 'baton.db');
+      const baton = await startBaton(['up', '--port', '0', '--db', db]);
+      const health = await fetch(`${baton.url}/healthz`);
+      assert.equal(health.status, 200);
+      baton.child.kill('SIGINT');
+      assert.equal(await exitCode(baton.child), 0, baton.stderr());
+      assert.ok(baton.stdout().includes(`database ${db}`), baton.stdout());
+      assert.ok(existsSync(db), 'the database file and its folder were created');
+    } finally {
+      dir.remove();
     }
   });
 });
