@@ -127,6 +127,9 @@ export async function main(
       process.stderr.write(`baton: cannot listen: ${(error as Error).message}\n`);
       return 1;
     }
-    throw error;
+    // Anything else that stops a start (a database written by a newer Baton, an unreadable file)
+    // is reported as one line, not a stack trace.
+    process.stderr.write(`baton: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { exitCode, runBaton, startBaton } from '../baton-process.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -44,6 +45,28 @@ describe('the baton command', () => {
       assert.equal(await exitCode(baton.child), 0, baton.stderr());
       assert.ok(baton.stdout().includes(`database ${db}`), baton.stdout());
       assert.ok(existsSync(db), 'the database file and its folder were created');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('refuses to start on a database written by a newer Baton, with one clear line and exit code 1', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'baton.db');
+      const newer = new Database(db);
+      newer.exec(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+      );
+      newer.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('from the future');
+      newer.close();
+      const run = runBaton(['server', '--port', '0', '--db', db]);
+      assert.equal(await exitCode(run.child), 1);
+      assert.match(
+        run.stderr(),
+        /^baton: cannot start: Database schema is version 99, newer than this Baton knows/,
+      );
+      assert.doesNotMatch(run.stderr(), /\n\s+at /, 'no stack trace');
     } finally {
       dir.remove();
     }
