@@ -49,10 +49,26 @@ export type PushMode = 'always' | 'never';
 /** What the agent is asked to do. `follow_ups` records each `continue` prompt, oldest first. */
 export interface JobSpec {
   prompt: string;
+  /** Which agent adapter runs the job (`codex`, `claude`, `command`, ...); the worker's default when absent. */
   agent?: string;
+  /** The agent's model, passed to adapters that take one. */
+  model?: string;
   context_files?: string[];
   notes?: string;
+  /** Run after the agent, in the worktree, as an argv array (never through a shell). */
+  test_command?: string[];
+  /** Prepares a new worktree: files copied in from the repository's source, then a command. */
+  setup?: WorktreeSetup;
+  /** The longest the agent may run, in ms (separate from the lease); past it the job fails `timeout`. */
+  timeout_ms?: number;
   follow_ups?: FollowUp[];
+}
+
+export interface WorktreeSetup {
+  /** Paths relative to the repository (such as `.env`), copied into a new worktree. */
+  copy_files?: string[];
+  /** An argv array run once in a new worktree (such as `["npm", "ci"]`). */
+  command?: string[];
 }
 
 export interface FollowUp {

@@ -16,6 +16,12 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits or ._:@-');
 const uuid = z.uuid();
+/** A program and its arguments, run without a shell. */
+const argv = z.array(z.string().min(1).max(4_096)).min(1).max(200);
+/** A path inside the repository: relative, no `..` component. */
+const relativePath = pathLike.refine((value) => !value.startsWith('/') && !/^[A-Za-z]:/.test(value), {
+  message: 'must be relative to the repository',
+});
 const isoTime = z.iso.datetime({ offset: true }).transform((value) => Date.parse(value));
 
 export const jobSpecSchema = z.strictObject({
@@ -24,8 +30,17 @@ export const jobSpecSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lowercase agent name')
     .optional(),
+  model: label.optional(),
   context_files: z.array(pathLike).max(200).optional(),
   notes: z.string().max(200_000).optional(),
+  test_command: argv.optional(),
+  setup: z
+    .strictObject({
+      copy_files: z.array(relativePath).max(100).optional(),
+      command: argv.optional(),
+    })
+    .optional(),
+  timeout_ms: z.number().int().min(1_000).max(86_400_000).optional(),
 });
 
 export const createJobSchema = z
