@@ -3,6 +3,7 @@
  * config, store, server and reaper together; nothing here runs at import time.
  */
 import type { FastifyInstance } from 'fastify';
+import { isClientCommand, runClientCommand } from './cli/commands/index.ts';
 import { usage, version } from './cli/usage.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
 import { type Clock, systemClock } from './orchestrator/clock.ts';
@@ -97,6 +98,14 @@ export async function main(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
   const [command, ...rest] = argv;
+  if (command !== undefined && isClientCommand(command)) {
+    // Client commands report their own failures (one line, exit 1 or 2); see cli/commands/index.ts.
+    return runClientCommand(command, rest, env, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      colour: process.stdout.isTTY === true && !env.NO_COLOR,
+    });
+  }
   try {
     switch (command) {
       case 'server':

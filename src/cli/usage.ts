@@ -12,6 +12,20 @@ Usage:
   baton server [options]   start the orchestrator (HTTP API, store, lease reaper)
   baton help | version
 
+Jobs (talk to the orchestrator at --url URL or BATON_URL, default http://127.0.0.1:7070;
+--token TOKEN or BATON_TOKEN when it needs one):
+  baton submit [options] PROMPT   submit a job (PROMPT '-' reads stdin); prints its id
+      --repo PATH|URL (.)  --base REF (the repo's current branch)  --branch NAME  --agent NAME
+      --model NAME  --feature ID  --depends-on ID (repeatable)  --push always|never
+      --priority N  --worker-type TYPE  --test-command '["npm","test"]'  --timeout-ms MS
+  baton jobs [--status S1,S2] [--limit N] [--all]   list jobs, newest first
+  baton show ID                   a job's fields, result summary and history
+  baton logs ID [--follow]        a job's logs; --follow until it settles
+  baton wait ID [--timeout-ms MS] wait until it settles; exit 0 only for done, 124 on timeout
+  baton cancel ID                 cancel it (a running job stops at its next heartbeat)
+  baton continue ID PROMPT        follow up in the same conversation (or answer its question)
+  baton retry ID                  queue a failed or cancelled job again
+
 Server options (or BATON_* environment variables):
   --host HOST        address to listen on        BATON_HOST      (127.0.0.1)
   --port PORT        port to listen on, 0 = any  BATON_PORT      (7070)
