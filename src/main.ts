@@ -2,14 +2,22 @@
  * The composition root: turns a command line into running parts. The only module that wires
  * config, store, server and reaper together; nothing here runs at import time.
  */
+import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { isClientCommand, runClientCommand } from './cli/commands/index.ts';
 import { usage, version } from './cli/usage.ts';
-import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
+import { ConfigError, loadServerConfig, SERVER_FLAGS, type ServerConfig } from './config.ts';
 import { type Clock, systemClock } from './orchestrator/clock.ts';
 import { Reaper } from './orchestrator/reaper.ts';
 import { buildServer } from './orchestrator/server.ts';
 import { SqliteStore } from './orchestrator/store/sqlite/sqlite-store.ts';
+import { createWorker } from './worker/start-worker.ts';
+import {
+  loadWorkerConfig,
+  parseWorkerArgs,
+  WORKER_FLAGS,
+  type WorkerConfig,
+} from './worker/worker-config.ts';
 
 const SHUTDOWN_GRACE_MS = 2_000;
 
@@ -71,16 +79,17 @@ export async function startOrchestrator(
   };
 }
 
-async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const config = loadServerConfig(args, env);
-  const orchestrator = await startOrchestrator(config);
-  process.stdout.write(`Baton orchestrator listening on ${orchestrator.url} (database ${config.dbPath})\n`);
+/** Runs `stop` on the first SIGINT or SIGTERM, then exits; a second signal exits at once. */
+function stopOnSignal(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      process.stdout.write(`Received ${signal} again; exiting now\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stdout.write(`Received ${signal}; stopping\n`);
-    orchestrator.close().then(
+    stop(signal).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`Error while stopping: ${String(error)}\n`);
@@ -88,8 +97,71 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadServerConfig(args, env);
+  const orchestrator = await startOrchestrator(config);
+  process.stdout.write(`Baton orchestrator listening on ${orchestrator.url} (database ${config.dbPath})\n`);
+  stopOnSignal(() => orchestrator.close());
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+function announceWorker(config: WorkerConfig): void {
+  say(
+    `Baton worker ${config.workerId} polling ${config.url} (type ${config.workerType}, ` +
+      `${config.concurrency} slots, agent ${config.agent}, worktrees ${config.worktrees})`,
+  );
+}
+
+async function work(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadWorkerConfig(parseWorkerArgs(args), env);
+  const worker = createWorker(config, say);
+  worker.start();
+  announceWorker(config);
+  stopOnSignal(() => worker.stop(config.graceMs));
+}
+
+/** `baton up`: the orchestrator and one worker in one process, for one machine. */
+async function up(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { url: _url, ...workerFlags } = WORKER_FLAGS;
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: { ...SERVER_FLAGS, ...workerFlags },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const serverArgs = Object.keys(SERVER_FLAGS).flatMap((key) =>
+    values[key] === undefined ? [] : [`--${key}`, values[key] as string],
+  );
+  const serverConfig = loadServerConfig(serverArgs, env);
+  const orchestrator = await startOrchestrator(serverConfig);
+  let workerConfig: WorkerConfig;
+  try {
+    workerConfig = loadWorkerConfig(
+      { ...values, url: orchestrator.url, token: serverConfig.token },
+      { ...env, BATON_URL: undefined },
+    );
+  } catch (error) {
+    await orchestrator.close();
+    throw error;
+  }
+  const worker = createWorker(workerConfig, say);
+  worker.start();
+  say(`Baton orchestrator listening on ${orchestrator.url} (database ${serverConfig.dbPath})`);
+  announceWorker(workerConfig);
+  stopOnSignal(async () => {
+    await worker.stop(workerConfig.graceMs);
+    await orchestrator.close();
+  });
 }
 
 /** Entry point of the `baton` command. Returns the process exit code for commands that finish. */
@@ -109,8 +181,13 @@ export async function main(
   try {
     switch (command) {
       case 'server':
-      case 'up':
         await serve(rest, env);
+        return undefined;
+      case 'up':
+        await up(rest, env);
+        return undefined;
+      case 'worker':
+        await work(rest, env);
         return undefined;
       case '--version':
       case 'version':

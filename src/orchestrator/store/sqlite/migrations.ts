@@ -108,8 +108,9 @@ export const MIGRATIONS: readonly Migration[] = [
 export function migrate(db: Database.Database, now: number): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const current =
-    (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  const applied = db.prepare('SELECT max(version) AS v FROM schema_migrations');
+  const currentVersion = () => (applied.get() as { v: number | null }).v ?? 0;
+  const current = currentVersion();
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new Error(
@@ -120,6 +121,9 @@ export function migrate(db: Database.Database, now: number): void {
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     db.transaction(() => {
+      // Re-read under the write lock: another process opening the same file may have applied this
+      // migration between the read above and this transaction (it would fail with "already exists").
+      if (currentVersion() >= migration.version) return;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, now);
     }).immediate();

@@ -59,6 +59,12 @@ export interface SqliteStoreOptions {
   defaultLeaseMs?: number;
   /** `full` survives power loss; `normal` (WAL default) survives process crashes. */
   synchronous?: 'full' | 'normal';
+  /**
+   * Called once with the open connection, after the schema is ready. A seam for tests that put
+   * SQLite's own limits on this connection (`max_page_count` for a full disk, `query_only` for a
+   * read-only database) while the server runs; Baton itself never sets it.
+   */
+  onOpen?: (db: Database.Database) => void;
 }
 
 export class SqliteStore implements Store {
@@ -85,6 +91,7 @@ export class SqliteStore implements Store {
     this.#sql = prepareStatements(this.#db);
     this.#writer = new JobWriter(this.#db, this.#sql, this.#clock);
     this.#queries = new JobQueries(this.#db, this.#sql);
+    options.onOpen?.(this.#db);
   }
 
   async createJob(input: NewJob, options: CreateOptions = {}): Promise<CreateResult> {

@@ -1,0 +1,155 @@
+/**
+ * Sends a running job's log lines to the orchestrator in batches: one request per flush, never one
+ * per line. A flush happens when enough has piled up or shortly after the first unsent line; only one
+ * request is in flight at a time, so entries arrive in order.
+ */
+import { BatonApiError } from '../client/errors.ts';
+
+export interface LogLine {
+  stream: string;
+  text: string;
+}
+
+export interface LogSender {
+  appendLogs(id: string, entries: LogLine[], leaseToken?: string): Promise<unknown>;
+}
+
+export interface LogBatcherOptions {
+  sender: LogSender;
+  jobId: string;
+  leaseToken: string;
+  /** Called once when the orchestrator refuses the token: the lease is gone. */
+  onLeaseLost?: () => void;
+  /** Called when a batch could not be sent for another reason (it is kept and sent later). */
+  onSendError?: (error: unknown) => void;
+  flushAfterMs?: number;
+  maxEntries?: number;
+  maxBytes?: number;
+  /** Beyond this many unsent entries the oldest are dropped (an unreachable orchestrator must not exhaust memory). */
+  maxBuffered?: number;
+}
+
+/** The API's limits: at most 1000 entries per request, each text at most 1 MiB. */
+const MAX_ENTRIES_PER_REQUEST = 1000;
+const MAX_TEXT_CHARS = 256 * 1024;
+
+export class LogBatcher {
+  readonly #options: Required<Omit<LogBatcherOptions, 'onLeaseLost' | 'onSendError'>> &
+    Pick<LogBatcherOptions, 'onLeaseLost' | 'onSendError'>;
+  #buffer: LogLine[] = [];
+  #bufferedBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #dropped = 0;
+  #leaseLost = false;
+  #closed = false;
+
+  constructor(options: LogBatcherOptions) {
+    this.#options = {
+      flushAfterMs: 250,
+      maxEntries: 500,
+      maxBytes: 256 * 1024,
+      maxBuffered: 20_000,
+      ...options,
+    };
+  }
+
+  get leaseLost(): boolean {
+    return this.#leaseLost;
+  }
+
+  add(entries: readonly LogLine[]): void {
+    if (this.#leaseLost || this.#closed) return;
+    for (const entry of entries) {
+      const text =
+        entry.text.length > MAX_TEXT_CHARS
+          ? `${entry.text.slice(0, MAX_TEXT_CHARS)}… [truncated]`
+          : entry.text;
+      this.#buffer.push({ stream: entry.stream, text });
+      this.#bufferedBytes += text.length;
+    }
+    const overflow = this.#buffer.length - this.#options.maxBuffered;
+    if (overflow > 0) {
+      for (const dropped of this.#buffer.splice(0, overflow)) this.#bufferedBytes -= dropped.text.length;
+      this.#dropped += overflow;
+    }
+    if (this.#buffer.length >= this.#options.maxEntries || this.#bufferedBytes >= this.#options.maxBytes) {
+      this.#kick();
+    } else if (!this.#timer && this.#buffer.length > 0) {
+      this.#timer = setTimeout(() => this.#kick(), this.#options.flushAfterMs);
+    }
+  }
+
+  /** Sends everything buffered so far and waits until it is sent (or refused). */
+  async flush(): Promise<void> {
+    while (this.#buffer.length > 0 && !this.#leaseLost) {
+      this.#kick();
+      await this.#inFlight;
+      if (this.#buffer.length > 0 && this.#lastSendFailed) return;
+    }
+    await this.#inFlight;
+  }
+
+  /** Flushes and stops accepting lines. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  #lastSendFailed = false;
+
+  #kick(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#inFlight || this.#buffer.length === 0 || this.#leaseLost) return;
+    this.#inFlight = this.#sendOne().finally(() => {
+      this.#inFlight = undefined;
+      if (this.#buffer.length > 0 && !this.#leaseLost && !this.#lastSendFailed) this.#kick();
+      else if (this.#buffer.length > 0 && !this.#leaseLost && !this.#timer && !this.#closed) {
+        // The last send failed: try again after a pause rather than in a tight loop.
+        this.#timer = setTimeout(() => this.#kick(), this.#options.flushAfterMs * 4);
+      }
+    });
+  }
+
+  async #sendOne(): Promise<void> {
+    const batch: LogLine[] = [];
+    let bytes = 0;
+    if (this.#dropped > 0) {
+      batch.push({
+        stream: 'baton',
+        text: `[${this.#dropped} log lines dropped: the orchestrator was unreachable]`,
+      });
+    }
+    while (
+      this.#buffer.length > 0 &&
+      batch.length < MAX_ENTRIES_PER_REQUEST &&
+      (batch.length === 0 || bytes + (this.#buffer[0]?.text.length ?? 0) <= this.#options.maxBytes)
+    ) {
+      const entry = this.#buffer.shift() as LogLine;
+      bytes += entry.text.length;
+      batch.push(entry);
+    }
+    this.#bufferedBytes -= bytes;
+    try {
+      await this.#options.sender.appendLogs(this.#options.jobId, batch, this.#options.leaseToken);
+      this.#dropped = 0;
+      this.#lastSendFailed = false;
+    } catch (error) {
+      if (error instanceof BatonApiError && (error.code === 'stale_lease' || error.code === 'not_found')) {
+        this.#leaseLost = true;
+        this.#buffer = [];
+        this.#bufferedBytes = 0;
+        this.#options.onLeaseLost?.();
+        return;
+      }
+      // Put the batch back in front (minus the dropped-lines note) and try again later.
+      const kept = this.#dropped > 0 ? batch.slice(1) : batch;
+      this.#buffer.unshift(...kept);
+      this.#bufferedBytes += bytes;
+      this.#lastSendFailed = true;
+      this.#options.onSendError?.(error);
+    }
+  }
+}

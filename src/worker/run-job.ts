@@ -1,0 +1,262 @@
+/**
+ * Runs one claimed job from start to report: prepare its worktree, run its agent while the lease is
+ * kept alive and logs stream out, then commit, test, push and complete with the lease token.
+ *
+ * Every way a run can end is decided here, in one place:
+ * - the agent finished: commit, test, push, complete `done` (or `awaiting_input` when it asked);
+ * - the agent failed or ran past `timeout_ms`: complete `failed` (the worktree is kept for a follow-up);
+ * - a cancel was requested: stop the agent, throw its changes away, complete `cancelled`;
+ * - the lease was lost: stop the agent, throw its changes away, report nothing (someone else owns it);
+ * - the worker is shutting down: stop the agent, throw its changes away, release the job.
+ */
+
+import type { BatonClient } from '../client/client.ts';
+import { BatonApiError } from '../client/errors.ts';
+import type { JobView } from '../client/types.ts';
+import type { AgentRegistry } from './agents/registry.ts';
+import { runAgent } from './agents/run-agent.ts';
+import type { Workspaces, Worktree } from './git/workspaces.ts';
+import { LeaseKeeper, type LeaseStop } from './lease-keeper.ts';
+import { LogBatcher, type LogLine } from './log-batcher.ts';
+import { commitMessage, type FailureReason, promptForRun, type RunFacts, resultSummary } from './run-plan.ts';
+
+export interface JobRunnerDeps {
+  client: BatonClient;
+  workspaces: Workspaces;
+  agents: AgentRegistry;
+  defaultAgent: string;
+  workerId: string;
+  /** SIGTERM to the agent's process group, then SIGKILL after this long. */
+  agentGraceMs: number;
+  /** The worker's own diagnostics (not the job's logs). */
+  say: (line: string) => void;
+}
+
+export type StopReason = LeaseStop | 'shutdown';
+
+/** How a run ended, for the worker's own bookkeeping and tests. */
+export type RunEnd = 'done' | 'failed' | 'awaiting_input' | 'cancelled' | 'lease_lost' | 'released';
+
+export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortSignal): Promise<RunEnd> {
+  const token = job.lease_token;
+  if (!token) throw new Error(`claimed job ${job.id} came without a lease token`);
+  const started = Date.now();
+  const stop = new AbortController();
+  let stopReason: StopReason | undefined;
+  const stopWith = (reason: StopReason) => {
+    if (stopReason) return;
+    stopReason = reason;
+    stop.abort(reason);
+  };
+  const onShutdown = () => stopWith('shutdown');
+  if (shutdown.aborted) onShutdown();
+  else shutdown.addEventListener('abort', onShutdown, { once: true });
+
+  const logs = new LogBatcher({
+    sender: deps.client,
+    jobId: job.id,
+    leaseToken: token,
+    onLeaseLost: () => stopWith('lease_lost'),
+    onSendError: (error) => deps.say(`job ${job.id}: could not send logs (${describe(error)}); will retry`),
+  });
+  const lease = new LeaseKeeper({
+    client: deps.client,
+    jobId: job.id,
+    leaseToken: token,
+    leaseExpiresAt: job.lease_expires_at,
+    onStop: stopWith,
+    onError: (error) => deps.say(`job ${job.id}: heartbeat failed (${describe(error)}); will retry`),
+  });
+  lease.start();
+
+  const agentName = job.spec_json.agent ?? deps.defaultAgent;
+  const { prompt, followUp } = promptForRun(job.spec_json);
+  const facts: RunFacts = {
+    agent: agentName,
+    workerId: deps.workerId,
+    attempt: job.attempt,
+    branch: job.branch_name,
+    base: job.base_ref,
+    worktreePath: null,
+    baseCommit: null,
+    followUp,
+    outcome: null,
+    commit: null,
+    pushed: false,
+    tests: null,
+    durations: {},
+  };
+  const note = (text: string) => logs.add([{ stream: 'baton', text }]);
+  const addLogs = (entries: readonly LogLine[]) => logs.add(entries);
+  let worktree: Worktree | undefined;
+
+  const timed = async <T>(phase: keyof RunFacts['durations'], work: () => Promise<T>): Promise<T> => {
+    const at = Date.now();
+    try {
+      return await work();
+    } finally {
+      facts.durations[phase] = Date.now() - at;
+    }
+  };
+
+  const finish = async (
+    status: 'done' | 'failed' | 'awaiting_input' | 'cancelled',
+    extra: { reason?: RunFacts['reason']; error?: string } = {},
+  ): Promise<RunEnd> => {
+    Object.assign(facts, extra);
+    facts.durations.total = Date.now() - started;
+    if (extra.error) note(`error: ${extra.error}`);
+    note(`finished: ${status}`);
+    await lease.stop();
+    await logs.close();
+    if (logs.leaseLost) return 'lease_lost';
+    try {
+      await deps.client.complete(job.id, {
+        status,
+        lease_token: token,
+        result_summary: resultSummary(facts),
+        conversation_id: facts.outcome?.conversationId ?? job.conversation_id ?? null,
+      });
+      return status;
+    } catch (error) {
+      if (error instanceof BatonApiError && error.code === 'stale_lease') return 'lease_lost';
+      throw error;
+    }
+  };
+
+  /** The run is stopped from outside: its output is thrown away; then cancel, release or walk away. */
+  const abandon = async (reason: StopReason): Promise<RunEnd> => {
+    if (worktree) {
+      await worktree.discardChanges().catch((error: unknown) => {
+        deps.say(`job ${job.id}: could not discard changes in ${worktree?.path}: ${describe(error)}`);
+      });
+    }
+    if (reason === 'cancel') {
+      note('cancel requested: the agent was stopped and its changes thrown away');
+      return finish('cancelled', { reason: 'cancelled' });
+    }
+    await lease.stop();
+    if (reason === 'lease_lost') {
+      deps.say(`job ${job.id}: lease lost; the run's output was thrown away`);
+      await logs.close().catch(() => {});
+      return 'lease_lost';
+    }
+    note('the worker is shutting down: the job goes back to the queue');
+    await logs.close().catch(() => {});
+    try {
+      await deps.client.release(job.id, token, 'worker shutting down');
+      return 'released';
+    } catch (error) {
+      if (error instanceof BatonApiError && error.code === 'stale_lease') return 'lease_lost';
+      throw error;
+    }
+  };
+
+  const fail = (reason: FailureReason, error: string) => finish('failed', { reason, error });
+
+  try {
+    note(
+      `attempt ${job.attempt} on worker ${deps.workerId}: agent ${agentName}${followUp ? ' (follow-up)' : ''}`,
+    );
+    const adapter = deps.agents.get(agentName);
+    if (!adapter) {
+      return await fail(
+        'agent_unavailable',
+        `unknown agent '${agentName}'; this worker has: ${deps.agents.names().join(', ') || 'none'}` +
+          (agentName === 'command' ? ' (configure it with --agent-command or BATON_AGENT_COMMAND)' : ''),
+      );
+    }
+
+    try {
+      worktree = await timed('prepare', () => deps.workspaces.prepare(job, addLogs, stop.signal));
+    } catch (error) {
+      if (stopReason) return await abandon(stopReason);
+      return await fail('workspace', `could not prepare the worktree: ${describe(error)}`);
+    }
+    facts.worktreePath = worktree.path;
+    facts.baseCommit = worktree.baseCommit;
+    note(
+      `worktree ${worktree.path} (${worktree.created ? 'new' : 'reused'}) at ${worktree.baseCommit.slice(0, 12)}`,
+    );
+    if (stopReason) return await abandon(stopReason);
+
+    const run = await timed('agent', () =>
+      runAgent({
+        adapter,
+        invocation: {
+          prompt,
+          conversationId: job.conversation_id,
+          ...(job.spec_json.model ? { model: job.spec_json.model } : {}),
+        },
+        cwd: (worktree as Worktree).path,
+        onLog: addLogs,
+        signal: stop.signal,
+        ...(job.spec_json.timeout_ms ? { timeoutMs: job.spec_json.timeout_ms } : {}),
+        graceMs: deps.agentGraceMs,
+      }),
+    );
+    facts.outcome = run.outcome;
+    if (stopReason) return await abandon(stopReason);
+    if (run.stopped === 'timeout') {
+      return await fail(
+        'timeout',
+        `the agent ran longer than timeout_ms (${job.spec_json.timeout_ms} ms) and was stopped`,
+      );
+    }
+    if (run.outcome.status === 'failed') {
+      return await fail('agent_failed', run.outcome.error ?? 'the agent failed');
+    }
+    if (run.outcome.status === 'awaiting_input') {
+      note(`the agent asks: ${run.outcome.question ?? run.outcome.finalMessage ?? ''}`);
+      return await finish('awaiting_input');
+    }
+
+    try {
+      facts.commit = await timed('commit', () => (worktree as Worktree).commitAll(commitMessage(prompt)));
+    } catch (error) {
+      return await fail('commit', `could not commit: ${describe(error)}`);
+    }
+    note(
+      facts.commit
+        ? `committed ${facts.commit.commit.slice(0, 12)} (${facts.commit.files.length} files)`
+        : 'no changes to commit',
+    );
+
+    const testCommand = worktree.config.test_command;
+    if (testCommand && !stopReason) {
+      note(`running tests: ${JSON.stringify(testCommand)}`);
+      facts.tests = await timed('tests', () =>
+        (worktree as Worktree).runTests(testCommand, addLogs, stop.signal),
+      );
+      note(`tests ${facts.tests.passed ? 'passed' : 'failed'}`);
+    }
+    if (stopReason === 'lease_lost' || stopReason === 'shutdown') return await abandon(stopReason);
+    // A cancel that arrives after the commit does not undo it: the work had ended (as the
+    // orchestrator records a `done` reported after a cancel request). Pushing is skipped, though.
+    if (job.push_mode === 'always' && !stopReason) {
+      try {
+        await timed('push', () => (worktree as Worktree).push());
+        facts.pushed = true;
+        note(`pushed ${job.branch_name}`);
+      } catch (error) {
+        return await fail('push', `could not push ${job.branch_name}: ${describe(error)}`);
+      }
+    }
+    return await finish('done');
+  } catch (error) {
+    // Anything unexpected (the orchestrator unreachable at the end, a bug): leave the job to its
+    // lease; the reaper gives it back to the queue.
+    deps.say(`job ${job.id}: run failed unexpectedly: ${describe(error)}`);
+    await lease.stop();
+    await logs.close().catch(() => {});
+    throw error;
+  } finally {
+    shutdown.removeEventListener('abort', onShutdown);
+    await lease.stop();
+    await worktree?.release().catch((error: unknown) => {
+      deps.say(`job ${job.id}: could not release the worktree: ${describe(error)}`);
+    });
+  }
+}
+
+export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
