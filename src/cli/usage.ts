@@ -8,8 +8,9 @@ export const version = (): string =>
 export const usage = (): string => `baton ${version()}: a job orchestrator for AI coding agents
 
 Usage:
-  baton up [options]       start Baton on this machine (for now: the orchestrator)
+  baton up [options]       start Baton on this machine: the orchestrator and one worker
   baton server [options]   start the orchestrator (HTTP API, store, lease reaper)
+  baton worker [options]   start a worker: claim jobs and run agents in git worktrees
   baton help | version
 
 Jobs (talk to the orchestrator at --url URL or BATON_URL, default http://127.0.0.1:7070;
@@ -25,6 +26,8 @@ Jobs (talk to the orchestrator at --url URL or BATON_URL, default http://127.0.0
   baton cancel ID                 cancel it (a running job stops at its next heartbeat)
   baton continue ID PROMPT        follow up in the same conversation (or answer its question)
   baton retry ID                  queue a failed or cancelled job again
+  baton worktrees [prune] [--worktrees DIR] [--older-than 7d] [--dry-run]
+                                  list this machine's worktrees and their jobs; prune unneeded ones
 
 Server options (or BATON_* environment variables):
   --host HOST        address to listen on        BATON_HOST      (127.0.0.1)
@@ -34,4 +37,19 @@ Server options (or BATON_* environment variables):
   --token TOKEN      require Bearer TOKEN        BATON_TOKEN     (none; required off loopback)
   --body-limit BYTES largest request body        BATON_BODY_LIMIT (1048576)
   --sync full|normal SQLite synchronous mode     BATON_SYNC      (normal)
+Worker options (baton worker, and baton up except --url):
+  --url URL            orchestrator                BATON_URL         (http://127.0.0.1:7070)
+  --token TOKEN        its API token               BATON_TOKEN       (none)
+  --type TYPE          worker type to claim        BATON_WORKER_TYPE (default)
+  --concurrency N      jobs at once                BATON_CONCURRENCY (3)
+  --worktrees DIR      where worktrees live        BATON_WORKTREES   (./.baton/worktrees)
+  --id ID              worker id                   BATON_WORKER_ID   (hostname:pid)
+  --agent NAME         agent when a job names none BATON_AGENT       (codex)
+  --codex-path PATH    the codex program           BATON_CODEX_PATH  (codex)
+  --claude-path PATH   the claude program          BATON_CLAUDE_PATH (claude)
+  --agent-command JSON argv of the 'command' agent BATON_AGENT_COMMAND, e.g. '["aider","--yes","--message","{prompt}"]'
+  --worker-lease-ms MS lease asked for at claim    BATON_WORKER_LEASE_MS (the server's)
+  --grace-ms MS        on SIGTERM, time to finish  BATON_GRACE_MS    (10000)
+  --git-name NAME      commit author               BATON_GIT_NAME    (Baton)
+  --git-email EMAIL    commit author email         BATON_GIT_EMAIL   (baton@localhost)
 `;

@@ -4,6 +4,7 @@
  * request is in flight at a time, so entries arrive in order.
  */
 import { BatonApiError } from '../client/errors.ts';
+import { clip } from './clip.ts';
 
 export interface LogLine {
   stream: string;

@@ -89,6 +89,15 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
   const note = (text: string) => logs.add([{ stream: 'baton', text }]);
   const addLogs = (entries: readonly LogLine[]) => logs.add(entries);
   let worktree: Worktree | undefined;
+  let worktreeReleased = false;
+  /** Lets the next run on this worktree proceed; before the report, so a finished job's worktree is settled. */
+  const releaseWorktree = async () => {
+    if (!worktree || worktreeReleased) return;
+    worktreeReleased = true;
+    await worktree.release().catch((error: unknown) => {
+      deps.say(`job ${job.id}: could not release the worktree: ${describe(error)}`);
+    });
+  };
 
   const timed = async <T>(phase: keyof RunFacts['durations'], work: () => Promise<T>): Promise<T> => {
     const at = Date.now();
@@ -107,6 +116,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     facts.durations.total = Date.now() - started;
     if (extra.error) note(`error: ${extra.error}`);
     note(`finished: ${status}`);
+    await releaseWorktree();
     await lease.stop();
     await logs.close();
     if (logs.leaseLost) return 'lease_lost';
@@ -253,9 +263,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
   } finally {
     shutdown.removeEventListener('abort', onShutdown);
     await lease.stop();
-    await worktree?.release().catch((error: unknown) => {
-      deps.say(`job ${job.id}: could not release the worktree: ${describe(error)}`);
-    });
+    await releaseWorktree();
   }
 }
 

@@ -5,6 +5,7 @@
 
 import type { JobSpec } from '../orchestrator/models/job.ts';
 import type { AgentOutcome, AgentUsage } from './agents/agent.ts';
+import { clip } from './clip.ts';
 import type { CommitResult, TestResult } from './git/workspaces.ts';
 
 export interface RunPrompt {
@@ -27,9 +28,9 @@ const SUBJECT_MAX = 72;
 /** The commit subject is the prompt's first line, shortened; the body holds the whole prompt. */
 export function commitMessage(prompt: string): { subject: string; body?: string } {
   const firstLine = prompt.trim().split('\n')[0]?.trim() || 'Baton job';
-  const subject = firstLine.length > SUBJECT_MAX ? `${firstLine.slice(0, SUBJECT_MAX - 1)}…` : firstLine;
+  const subject = clip(firstLine, SUBJECT_MAX - 1, '…');
   const rest = prompt.trim();
-  const body = rest === firstLine ? undefined : rest.slice(0, 4_000);
+  const body = rest === firstLine ? undefined : clip(rest, 4_000, '');
   return body ? { subject, body } : { subject };
 }
 
@@ -61,8 +62,8 @@ export interface RunFacts {
 }
 
 const MESSAGE_MAX = 16_000;
-const clip = (text: string | null | undefined): string | null =>
-  text == null ? null : text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}… [truncated]` : text;
+const clipped = (text: string | null | undefined): string | null =>
+  text == null ? null : clip(text, MESSAGE_MAX);
 
 /** The `result_summary` a worker reports: what a person wants to see about the run. */
 export function resultSummary(facts: RunFacts) {
@@ -90,12 +91,12 @@ export function resultSummary(facts: RunFacts) {
           duration_ms: facts.tests.durationMs,
         }
       : null,
-    final_message: clip(facts.outcome?.finalMessage),
-    question: clip(facts.outcome?.question),
+    final_message: clipped(facts.outcome?.finalMessage),
+    question: clipped(facts.outcome?.question),
     conversation_id: facts.outcome?.conversationId ?? null,
     usage,
     durations_ms: facts.durations,
     ...(facts.reason ? { reason: facts.reason } : {}),
-    ...(facts.error ? { error: clip(facts.error) } : {}),
+    ...(facts.error ? { error: clipped(facts.error) } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface CommandContext {
   io: Required<CliIo>;
   flags: Flags;
   positionals: string[];
+  /** The environment the command was started with (for settings such as BATON_WORKTREES). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ClientCommand {

@@ -25,6 +25,7 @@ import { retryCommand } from './retry.ts';
 import { showCommand } from './show.ts';
 import { submitCommand } from './submit.ts';
 import { waitCommand } from './wait.ts';
+import { worktreesCommand } from './worktrees.ts';
 
 export type { CliIo } from './command.ts';
 
@@ -37,6 +38,7 @@ const COMMANDS: readonly ClientCommand[] = [
   cancelCommand,
   continueCommand,
   retryCommand,
+  worktreesCommand,
 ];
 
 export const CLIENT_COMMANDS: readonly string[] = Object.freeze(COMMANDS.map((command) => command.name));
@@ -59,7 +61,7 @@ export async function runClientCommand(
     const { values, positionals } = parseFlags(command, args);
     const config = loadClientConfig({ url: stringOf(values.url), token: stringOf(values.token) }, env);
     const client = new BatonClient({ url: config.url, token: config.token, userAgent: 'baton-cli' });
-    return await command.run({ client, io: full, flags: values, positionals });
+    return await command.run({ client, io: full, flags: values, positionals, env });
   } catch (error) {
     return report(error, name, full);
   }

@@ -3,10 +3,17 @@
  * must never be able to act as a git option or escape the worktrees folder.
  */
 
+/**
+ * A lone UTF-16 surrogate (valid in a JSON escape such as "\ud800", but not Unicode text) cannot be
+ * stored as given: SQLite keeps UTF-8, so the value read back would differ from the one accepted.
+ */
+export const hasLoneSurrogate = (value: string): boolean => /\p{Cs}/u.test(value);
+
 /** git check-ref-format rules, plus: no leading `-` (it would read as an option). */
 export function branchNameProblem(name: string): string | null {
   if (name.length === 0) return 'must not be empty';
   if (name.length > 200) return 'must be at most 200 characters';
+  if (hasLoneSurrogate(name)) return 'must be valid Unicode (no lone surrogates)';
   if (name.startsWith('-')) return "must not start with '-'";
   if (name.startsWith('/') || name.endsWith('/')) return "must not start or end with '/'";
   if (name.endsWith('.') || name.endsWith('.lock')) return "must not end with '.' or '.lock'";
@@ -26,6 +33,7 @@ export function pathProblem(value: string): string | null {
   if (value.length > 4096) return 'must be at most 4096 characters';
   if (value.startsWith('-')) return "must not start with '-'";
   if (value.includes('\0')) return 'must not contain NUL';
+  if (hasLoneSurrogate(value)) return 'must be valid Unicode (no lone surrogates)';
   if (value.split(/[\\/]/).includes('..')) return "must not contain a '..' component";
   return null;
 }

@@ -81,6 +81,7 @@ export function jobRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.delete('/jobs/:id', async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'job id');
+    parseInput(emptyBody, request.body, 'body');
     await store.deleteJob(id, guardFrom(request));
     return reply.status(204).send();
   });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../models/errors.ts';
 import type { Job } from '../models/job.ts';
 import { guardFrom, type RouteContext } from './context.ts';
-import { claimQuery, completeBody, idParams, leaseBody, releaseBody } from './schemas.ts';
+import { claimQuery, completeBody, emptyBody, idParams, leaseBody, releaseBody } from './schemas.ts';
 import { sendJob } from './serialize.ts';
 import { parseInput } from './validate.ts';
 
@@ -12,6 +12,9 @@ export function leaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.post('/jobs/claim', async (request, reply) => {
     const query = parseInput(claimQuery, request.query, 'query');
+    // Parameters go in the query; a body (say `{"worker_type": "gpu"}`) would otherwise be ignored
+    // and the claim would take a job of another type.
+    parseInput(emptyBody, request.body, 'body');
     // The client hanging up ends its long poll; so does the server closing. Both listeners live
     // only while the claim waits (AbortSignal.any would leak one registration per request on Node 20).
     const gone = new AbortController();

@@ -1,7 +1,7 @@
 /** The API's input shapes. Unknown fields are refused everywhere, so a typo never passes silently. */
 import { z } from 'zod';
 import { COMPLETION_STATUSES, JOB_STATUSES } from '../models/job.ts';
-import { branchNameProblem, pathProblem } from '../models/naming.ts';
+import { branchNameProblem, hasLoneSurrogate, pathProblem } from '../models/naming.ts';
 
 const withProblem = (check: (value: string) => string | null) =>
   z.string().superRefine((value, ctx) => {
@@ -11,7 +11,11 @@ const withProblem = (check: (value: string) => string | null) =>
 
 const refName = withProblem(branchNameProblem);
 const pathLike = withProblem(pathProblem);
-const label = z.string().min(1).max(200);
+const label = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => !hasLoneSurrogate(value), 'must be valid Unicode (no lone surrogates)');
 const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits or ._:@-');
