@@ -43,6 +43,7 @@ export class LogBatcher {
   #inFlight: Promise<void> | undefined;
   #dropped = 0;
   #leaseLost = false;
+  #lastSendFailed = false;
   #closed = false;
 
   constructor(options: LogBatcherOptions) {
@@ -62,10 +63,7 @@ export class LogBatcher {
   add(entries: readonly LogLine[]): void {
     if (this.#leaseLost || this.#closed) return;
     for (const entry of entries) {
-      const text =
-        entry.text.length > MAX_TEXT_CHARS
-          ? `${entry.text.slice(0, MAX_TEXT_CHARS)}… [truncated]`
-          : entry.text;
+      const text = clip(entry.text, MAX_TEXT_CHARS);
       this.#buffer.push({ stream: entry.stream, text });
       this.#bufferedBytes += text.length;
     }
@@ -97,8 +95,6 @@ export class LogBatcher {
     this.#closed = true;
     clearTimeout(this.#timer);
   }
-
-  #lastSendFailed = false;
 
   #kick(): void {
     clearTimeout(this.#timer);
