@@ -10,7 +10,7 @@ export type { CompletionStatus, JobSpec, JobStatus, PushMode } from '../orchestr
 
 type TimeFields = 'run_at' | 'lease_expires_at' | 'created_at' | 'updated_at';
 /** Store bookkeeping that the API leaves out. */
-type InternalFields = 'seq' | 'attempt_base' | 'lease_ms';
+type InternalFields = 'seq' | 'attempt_base' | 'lease_ms' | 'reported_status';
 
 /** A job as `GET /jobs/:id` answers it. */
 export interface JobView extends Omit<Job, TimeFields | InternalFields> {

@@ -111,6 +111,12 @@ export interface Job {
   lease_expires_at: number | null;
   /** Lease length granted at claim; heartbeats extend the lease by this much. */
   lease_ms: number | null;
+  /**
+   * What the lease holder reported when its own completion ended the attempt. It can differ from
+   * `status` (a question reported after a cancel request ends the job `cancelled`); a repeated
+   * completion is compared with it, so the holder's retry of its exact request is still a 200.
+   */
+  reported_status: CompletionStatus | null;
   cancel_requested: boolean;
   created_at: number;
   updated_at: number;

@@ -58,7 +58,7 @@ function moveTo(
   options: { why?: string; keepToken?: boolean } = {},
 ): Job {
   assertTransition(job.id, job.status, to, options.why);
-  const next: Job = { ...job, status: to, version: job.version + 1, updated_at: now };
+  const next: Job = { ...job, status: to, version: job.version + 1, updated_at: now, reported_status: null };
   if (to === 'running') return next;
   next.lease_expires_at = null;
   next.cancel_requested = false;
@@ -130,9 +130,11 @@ export function planComplete(job: Job, cmd: CompleteCommand): Decision {
   if (cmd.leaseToken !== undefined) {
     if (job.lease_token === cmd.leaseToken && job.status !== 'running') {
       // This attempt already finished. The same completion again is a retry: answer, change nothing.
-      if (job.status === cmd.status) return NOOP;
+      // "The same" is what the holder reported, which a cancel request may have turned into `cancelled`.
+      const reported = job.reported_status ?? job.status;
+      if (reported === cmd.status) return NOOP;
       throw new ConflictError(
-        `Attempt ${job.attempt} of job ${job.id} already finished as ${job.status}; it cannot also be ${cmd.status}`,
+        `Attempt ${job.attempt} of job ${job.id} already finished: it reported ${reported}; it cannot also report ${cmd.status}`,
         { job_id: job.id, status: job.status, target: cmd.status, attempt: job.attempt },
       );
     }
@@ -150,6 +152,7 @@ export function planComplete(job: Job, cmd: CompleteCommand): Decision {
   const next = moveTo(job, target, cmd.now, { keepToken: cmd.leaseToken !== undefined });
   if (cmd.result_summary !== undefined) next.result_summary = cmd.result_summary;
   if (cmd.conversation_id !== undefined) next.conversation_id = cmd.conversation_id;
+  if (cmd.leaseToken !== undefined && next.lease_token !== null) next.reported_status = cmd.status;
   return { kind: 'write', next, event: event('completed', job, next, actor, reason) };
 }
 

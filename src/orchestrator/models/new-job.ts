@@ -51,6 +51,7 @@ export function newJobRecord(input: NewJob, id: string, dependsOn: string[], now
     attempt: 0,
     max_attempts: input.max_attempts ?? JOB_DEFAULTS.max_attempts,
     attempt_base: 0,
+    reported_status: null,
     lease_token: null,
     lease_owner: null,
     lease_expires_at: null,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { COMPLETION_STATUSES, JOB_STATUSES } from '../models/job.ts';
 import { branchNameProblem, hasLoneSurrogate, pathProblem } from '../models/naming.ts';
+import { argvSchema, worktreeSetupSchema } from '../models/worker-settings.ts';
 
 const withProblem = (check: (value: string) => string | null) =>
   z.string().superRefine((value, ctx) => {
@@ -20,12 +21,6 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits or ._:@-');
 const uuid = z.uuid();
-/** A program and its arguments, run without a shell. */
-const argv = z.array(z.string().min(1).max(4_096)).min(1).max(200);
-/** A path inside the repository: relative, no `..` component. */
-const relativePath = pathLike.refine((value) => !value.startsWith('/') && !/^[A-Za-z]:/.test(value), {
-  message: 'must be relative to the repository',
-});
 const isoTime = z.iso.datetime({ offset: true }).transform((value) => Date.parse(value));
 
 export const jobSpecSchema = z.strictObject({
@@ -37,13 +32,8 @@ export const jobSpecSchema = z.strictObject({
   model: label.optional(),
   context_files: z.array(pathLike).max(200).optional(),
   notes: z.string().max(200_000).optional(),
-  test_command: argv.optional(),
-  setup: z
-    .strictObject({
-      copy_files: z.array(relativePath).max(100).optional(),
-      command: argv.optional(),
-    })
-    .optional(),
+  test_command: argvSchema.optional(),
+  setup: worktreeSetupSchema.optional(),
   timeout_ms: z.number().int().min(1_000).max(86_400_000).optional(),
 });
 

@@ -6,7 +6,7 @@ import type { JobEvent, StoredLogEntry } from '../store/store.ts';
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function jobView(job: Job) {
-  const { seq: _seq, attempt_base: _base, lease_ms: _leaseMs, ...rest } = job;
+  const { seq: _seq, attempt_base: _base, lease_ms: _leaseMs, reported_status: _reported, ...rest } = job;
   return {
     ...rest,
     run_at: iso(job.run_at),

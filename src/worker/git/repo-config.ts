@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { JobSpec } from '../../orchestrator/models/job.ts';
-import { pathProblem } from '../../orchestrator/models/naming.ts';
+import { argvSchema, worktreeSetupSchema } from '../../orchestrator/models/worker-settings.ts';
 import { WorkspaceError } from './errors.ts';
 
 export const REPO_CONFIG_FILE = '.baton.json';
@@ -17,22 +17,10 @@ export interface RepoConfig {
   setup?: { copy_files?: string[]; command?: string[] };
 }
 
-/** A program and its arguments, run without a shell. */
-const argv = z.array(z.string().min(1).max(4_096)).min(1).max(200);
-const relativePath = z.string().superRefine((value, ctx) => {
-  const problem = pathProblem(value) ?? (value.startsWith('/') ? 'must be relative to the repository' : null);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
 const repoConfigSchema = z.strictObject({
   $schema: z.string().optional(),
-  test_command: argv.optional(),
-  setup: z
-    .strictObject({
-      copy_files: z.array(relativePath).max(100).optional(),
-      command: argv.optional(),
-    })
-    .optional(),
+  test_command: argvSchema.optional(),
+  setup: worktreeSetupSchema.optional(),
 });
 
 /** Parses the file's text. Pure. `source` names the file in the error. */

@@ -103,6 +103,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX job_logs_job ON job_logs (job_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'what the lease holder reported',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN reported_status TEXT
+        CHECK (reported_status IN ('done','failed','awaiting_input','cancelled'));
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: number): void {

@@ -1,5 +1,5 @@
 /** Mapping between the `jobs` table's rows and the domain `Job`. */
-import type { Job, JobSpec, JobStatus, PushMode } from '../../models/job.ts';
+import type { CompletionStatus, Job, JobSpec, JobStatus, PushMode } from '../../models/job.ts';
 import type { EventType } from '../../models/lifecycle.ts';
 import type { JobEvent } from '../store.ts';
 
@@ -29,6 +29,7 @@ export interface JobRow {
   lease_owner: string | null;
   lease_expires_at: number | null;
   lease_ms: number | null;
+  reported_status: string | null;
   cancel_requested: number;
   created_at: number;
   updated_at: number;
@@ -60,6 +61,7 @@ export const rowToJob = (row: JobRow): Job => ({
   lease_owner: row.lease_owner,
   lease_expires_at: row.lease_expires_at,
   lease_ms: row.lease_ms,
+  reported_status: row.reported_status as CompletionStatus | null,
   cancel_requested: row.cancel_requested === 1,
   created_at: row.created_at,
   updated_at: row.updated_at,
@@ -94,6 +96,7 @@ export const jobToParams = (job: Job) => ({
   lease_owner: job.lease_owner,
   lease_expires_at: job.lease_expires_at,
   lease_ms: job.lease_ms,
+  reported_status: job.reported_status,
   cancel_requested: job.cancel_requested ? 1 : 0,
   created_at: job.created_at,
   updated_at: job.updated_at,

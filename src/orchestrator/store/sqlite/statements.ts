@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 const JOB_COLUMNS = `id, status, version, worker_type, repo_url, base_ref, branch_name, worktree_path, spec_json,
   result_summary, conversation_id, feature_id, feature_part, push_mode, priority, run_at, depends_on, attempt,
   max_attempts, attempt_base, lease_token, lease_owner, lease_expires_at, lease_ms, cancel_requested, created_at,
-  updated_at`;
+  updated_at, reported_status`;
 
 export function prepareStatements(db: Database.Database) {
   return {
@@ -32,7 +32,8 @@ export function prepareStatements(db: Database.Database) {
         status = @status, version = @version, spec_json = @spec_json, result_summary = @result_summary,
         conversation_id = @conversation_id, attempt = @attempt, attempt_base = @attempt_base,
         lease_token = @lease_token, lease_owner = @lease_owner, lease_expires_at = @lease_expires_at,
-        lease_ms = @lease_ms, cancel_requested = @cancel_requested, updated_at = @updated_at
+        lease_ms = @lease_ms, cancel_requested = @cancel_requested, updated_at = @updated_at,
+        reported_status = @reported_status
       WHERE id = @id AND status = @expected_status AND version = @expected_version`),
 
     /**
