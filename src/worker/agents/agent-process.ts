@@ -4,10 +4,9 @@
  * its process group. `run-agent.ts` decides what the run's outcome is; this module only watches.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { AgentAdapter, AgentExit, AgentStreamReader } from './agent.ts';
+import type { AgentAdapter, AgentExit, AgentLogEntry, AgentStreamReader, RunAgentOptions } from './agent.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { stopGroup } from './process-group.ts';
-import type { AgentLogEntry, RunAgentOptions } from './run-agent.ts';
 
 /** Stderr kept for the failure reason. */
 export const STDERR_TAIL_CHARS = 65_536;

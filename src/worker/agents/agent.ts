@@ -53,3 +53,33 @@ export interface AgentAdapter {
   argv(invocation: AgentInvocation): string[];
   createReader(): AgentStreamReader;
 }
+
+/** One line of an agent's output, for the job's logs. */
+export interface AgentLogEntry {
+  stream: 'agent' | 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface RunAgentOptions {
+  adapter: AgentAdapter;
+  invocation: AgentInvocation;
+  cwd: string;
+  /** Merged over process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Called as output arrives (the caller batches them). */
+  onLog: (entries: AgentLogEntry[]) => void;
+  /** Abort = stop the agent's whole process group. */
+  signal?: AbortSignal;
+  /** Past it, stop the agent; result.stopped = 'timeout'. */
+  timeoutMs?: number;
+  /** SIGTERM to the group, SIGKILL after this (default 5000). */
+  graceMs?: number;
+}
+
+export interface AgentRunResult {
+  /** For a stopped run: status 'failed' with a clear error. */
+  outcome: AgentOutcome;
+  stopped: null | 'aborted' | 'timeout';
+  pid: number | undefined;
+  durationMs: number;
+}

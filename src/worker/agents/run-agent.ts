@@ -8,38 +8,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import type { AgentAdapter, AgentExit, AgentInvocation, AgentOutcome } from './agent.ts';
+import type { AgentAdapter, AgentExit, AgentOutcome, AgentRunResult, RunAgentOptions } from './agent.ts';
 import { AgentProcess } from './agent-process.ts';
 import { failedOutcome, oneLine } from './reader-support.ts';
 
-export interface AgentLogEntry {
-  stream: 'agent' | 'stdout' | 'stderr';
-  text: string;
-}
-
-export interface RunAgentOptions {
-  adapter: AgentAdapter;
-  invocation: AgentInvocation;
-  cwd: string;
-  /** Merged over process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** Called as output arrives (the caller batches them). */
-  onLog: (entries: AgentLogEntry[]) => void;
-  /** Abort = stop the agent's whole process group. */
-  signal?: AbortSignal;
-  /** Past it, stop the agent; result.stopped = 'timeout'. */
-  timeoutMs?: number;
-  /** SIGTERM to the group, SIGKILL after this (default 5000). */
-  graceMs?: number;
-}
-
-export interface AgentRunResult {
-  /** For a stopped run: status 'failed' with a clear error. */
-  outcome: AgentOutcome;
-  stopped: null | 'aborted' | 'timeout';
-  pid: number | undefined;
-  durationMs: number;
-}
+export type { AgentLogEntry, AgentRunResult, RunAgentOptions } from './agent.ts';
 
 export const DEFAULT_GRACE_MS = 5_000;
 

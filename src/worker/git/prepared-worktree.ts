@@ -8,7 +8,7 @@ import { type CommitMessage, type CommitResult, commitAll } from './commit.ts';
 import { type GitIdentity, git, gitEnv } from './git.ts';
 import type { RepoConfig } from './repo-config.ts';
 import { type CommandOutcome, type LogSink, runCommand } from './run-command.ts';
-import type { TestResult, Worktree } from './workspaces.ts';
+import type { TestResult, Worktree } from './worktree.ts';
 import { readRecord, type WorktreeRecord, writeRecord } from './worktree-registry.ts';
 
 export interface PreparedWorktreeOptions {

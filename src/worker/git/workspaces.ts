@@ -7,8 +7,6 @@
  */
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobSpec } from '../../orchestrator/models/job.ts';
-import type { CommitResult } from './commit.ts';
 import { type GitIdentity, git, gitEnv } from './git.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import {
@@ -35,46 +33,9 @@ export type { GitIdentity } from './git.ts';
 export type { RepoConfig } from './repo-config.ts';
 export type { LogEntry, LogSink } from './run-command.ts';
 
-/** The part of a Job record a workspace needs (src/orchestrator/models/job.ts). */
-export interface WorkspaceJob {
-  id: string;
-  repo_url: string;
-  base_ref: string;
-  branch_name: string;
-  worktree_path: string | null;
-  spec_json: JobSpec;
-  push_mode: 'always' | 'never';
-}
+import type { WorkspaceJob, Worktree } from './worktree.ts';
 
-export interface TestResult {
-  passed: boolean;
-  /** null when the command was stopped by a signal or could not start. */
-  exitCode: number | null;
-  durationMs: number;
-  command: string[];
-}
-
-/** A prepared worktree, held by one job until release(). */
-export interface Worktree {
-  /** Absolute (symlinks resolved), under the root. */
-  path: string;
-  /** False when reused (a follow-up on the same branch). */
-  created: boolean;
-  /** HEAD when prepared. */
-  baseCommit: string;
-  /** `.baton.json` merged with spec_json (the job wins). */
-  config: RepoConfig;
-  /** Commits every change (added, modified, deleted, untracked not ignored); null when nothing changed.
-   * Message: the subject's first line (shortened), the body, then a blank line and `Baton-Job: <id>`. */
-  commitAll(message: { subject: string; body?: string }): Promise<CommitResult | null>;
-  /** Pushes the branch to the repository's origin (the job's repo_url), setting it as upstream. */
-  push(): Promise<void>;
-  runTests(command: string[], onLog: LogSink, signal?: AbortSignal): Promise<TestResult>;
-  /** Throws away uncommitted changes (reset --hard + clean): when a run is cancelled or its lease lost. */
-  discardChanges(): Promise<void>;
-  /** Records the outcome in the registry (job id, pushed) and lets the next prepare of this path proceed. */
-  release(record?: { pushed?: boolean }): Promise<void>;
-}
+export type { TestResult, WorkspaceJob, Worktree } from './worktree.ts';
 
 export interface WorkspacesOptions {
   /** The worktrees folder; created when missing. */
