@@ -120,6 +120,33 @@ describe('a worker running the codex adapter', () => {
     assert.ok(!existsSync(join(worktree, 'partial.txt')), "the run's changes were thrown away");
   });
 
+  it('stops the agent and throws its changes away when the lease is lost, reporting nothing more', async () => {
+    const job = await baton.submit(
+      '@write stray.txt not mine any more\n@sleep 60000\nA job someone else ends',
+    );
+    const started = await waitFor('the agent to start', () =>
+      records(baton).find((record) => record.argv?.at(-1)?.startsWith('@write stray.txt') && record.pid),
+    );
+    await waitForStatus(baton.client, job.id, ['running']);
+    // A person ends the job without the worker's token: the worker's lease is now stale.
+    await baton.client.complete(job.id, { status: 'failed', result_summary: { note: 'ended by hand' } });
+    await waitFor('the agent process to be gone', () => !isAlive(started.pid));
+    const worktree = await waitFor(
+      'the worktree to be found',
+      () => records(baton).find((record) => record.pid === started.pid)?.cwd as string | undefined,
+    );
+    await waitFor('the changes to be thrown away', () => !existsSync(join(worktree, 'stray.txt')));
+    const after = await baton.client.getJob(job.id);
+    assert.equal(after.status, 'failed');
+    assert.deepEqual(after.result_summary, { note: 'ended by hand' }, 'the worker reported nothing over it');
+    const events = await baton.client.jobEvents(job.id);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['created', 'claimed', 'completed'],
+    );
+    assert.ok(!originBranches(baton.origin).includes(job.branch_name), 'nothing was pushed');
+  });
+
   it('passes a prompt full of shell metacharacters to the agent as one argument and runs none of it', async () => {
     const prompt =
       'Fix it; $(touch pwned1) `touch pwned2` && touch pwned3 | tee pwned4 > pwned5 "q" \'s\' $HOME * ~';
