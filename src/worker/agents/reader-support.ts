@@ -38,19 +38,26 @@ export function oneLine(text: string, max = 500): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-export function lastNonEmptyLine(text: string): string | undefined {
-  return text
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '')
-    .at(-1);
+const NOISE = /^\s+at |^Node\.js v\d|^\s*[\^~]+\s*$|^\s*throw\b/;
+const TELLING = /error|fatal|exception|not found|denied|failed|cannot|invalid|refused/i;
+
+/**
+ * The stderr line that best says what went wrong: the last one that reads like an error among the
+ * last lines, skipping stack frames and runtime banners (a crashed Node program ends with
+ * `Node.js v20...`); else the last line.
+ */
+export function tellingLine(text: string): string | undefined {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const recent = lines.slice(-40).filter((line) => !NOISE.test(line));
+  return [...recent].reverse().find((line) => TELLING.test(line)) ?? recent.at(-1) ?? lines.at(-1);
 }
 
-/** "codex exited with code 3: <last stderr line>" or "codex was stopped by SIGKILL". */
+/** "codex exited with code 3: <the telling stderr line>" or "codex was stopped by SIGKILL". */
 export function describeExit(agent: string, exit: AgentExit): string {
   const why = exit.signal
     ? `${agent} was stopped by ${exit.signal}`
     : `${agent} exited with code ${exit.code}`;
-  const stderr = lastNonEmptyLine(exit.stderrTail);
+  const stderr = tellingLine(exit.stderrTail);
   return oneLine(stderr ? `${why}: ${stderr}` : why);
 }
 

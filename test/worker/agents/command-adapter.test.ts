@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AgentConfigError, createCommandAdapter } from '../../../src/worker/agents/command.ts';
+import { tellingLine } from '../../../src/worker/agents/reader-support.ts';
 import { readAll } from './support.ts';
 
 const aider = createCommandAdapter([
@@ -89,5 +90,26 @@ describe('the command adapter', () => {
     });
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.question, null);
+  });
+});
+
+describe('the failure reason of a crashed agent', () => {
+  it('names the error line of a crash, not the stack frames or the runtime banner after it', () => {
+    const stderr = [
+      'node:internal/modules/cjs/loader:1210',
+      '  throw err;',
+      '  ^',
+      '',
+      "Error: Cannot find module '/w/agent.js'",
+      '    at Module._resolveFilename (node:internal/modules/cjs/loader:1207:15)',
+      '}',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    assert.equal(tellingLine(stderr), "Error: Cannot find module '/w/agent.js'");
+  });
+
+  it('falls back to the last line when no line reads like an error', () => {
+    assert.equal(tellingLine('working\nstill working\ngave up\n'), 'gave up');
   });
 });
