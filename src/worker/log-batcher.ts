@@ -89,11 +89,22 @@ export class LogBatcher {
     await this.#inFlight;
   }
 
-  /** Flushes and stops accepting lines. */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Stops accepting lines and sends what is left. While the orchestrator cannot be reached, it keeps
+   * trying for up to `patienceMs` (with growing pauses), so a run's last lines survive a restart.
+   */
+  async close(patienceMs = 0): Promise<void> {
     this.#closed = true;
+    const deadline = Date.now() + patienceMs;
+    for (let pause = 250; ; pause = Math.min(pause * 2, 5_000)) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      await this.flush();
+      if (this.#buffer.length === 0 || this.#leaseLost || Date.now() + pause > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
     clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   #kick(): void {

@@ -11,7 +11,7 @@
  */
 
 import type { BatonClient } from '../client/client.ts';
-import { BatonApiError } from '../client/errors.ts';
+import { BatonApiError, BatonConnectionError } from '../client/errors.ts';
 import type { JobView } from '../client/types.ts';
 import type { AgentRegistry } from './agents/registry.ts';
 import { runAgent } from './agents/run-agent.ts';
@@ -118,15 +118,17 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     note(`finished: ${status}`);
     await releaseWorktree();
     await lease.stop();
-    await logs.close();
+    // The logs go first, so whoever sees the job finished can read every line of it.
+    await logs.close(DELIVERY_DEADLINE_MS);
     if (logs.leaseLost) return 'lease_lost';
     try {
-      await deps.client.complete(job.id, {
+      const body = {
         status,
         lease_token: token,
         result_summary: resultSummary(facts),
         conversation_id: facts.outcome?.conversationId ?? job.conversation_id ?? null,
-      });
+      };
+      await untilDelivered(() => deps.client.complete(job.id, body), deps.say);
       return status;
     } catch (error) {
       if (error instanceof BatonApiError && error.code === 'stale_lease') return 'lease_lost';
@@ -154,7 +156,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     note('the worker is shutting down: the job goes back to the queue');
     await logs.close().catch(() => {});
     try {
-      await deps.client.release(job.id, token, 'worker shutting down');
+      await untilDelivered(() => deps.client.release(job.id, token, 'worker shutting down'), deps.say);
       return 'released';
     } catch (error) {
       if (error instanceof BatonApiError && error.code === 'stale_lease') return 'lease_lost';
@@ -264,6 +266,28 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     shutdown.removeEventListener('abort', onShutdown);
     await lease.stop();
     await releaseWorktree();
+  }
+}
+
+const DELIVERY_DEADLINE_MS = 30_000;
+
+/**
+ * Sends a report until the orchestrator answers: it may be restarting, or its database briefly
+ * unable to write (503). A completion or release is safe to repeat (the same request again is
+ * answered 200 and changes nothing), so repeating it can never report twice.
+ */
+async function untilDelivered<T>(send: () => Promise<T>, say: (line: string) => void): Promise<T> {
+  const deadline = Date.now() + DELIVERY_DEADLINE_MS;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 5_000)) {
+    try {
+      return await send();
+    } catch (error) {
+      const transient =
+        error instanceof BatonConnectionError || (error instanceof BatonApiError && error.status >= 500);
+      if (!transient || Date.now() + pause > deadline) throw error;
+      say(`report not delivered (${describe(error)}); trying again in ${pause} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 

@@ -147,6 +147,28 @@ describe('a worker running the codex adapter', () => {
     assert.ok(!originBranches(baton.origin).includes(job.branch_name), 'nothing was pushed');
   });
 
+  it('delivers its report once the orchestrator is back after a restart, so the job is not run again', async () => {
+    const job = await baton.submit('@sleep 1000\n@write survived.txt yes\nWork through a restart');
+    await waitForStatus(baton.client, job.id, ['running']);
+    // Down for longer than the rest of the run: the agent ends, and the commit, push and report
+    // all happen while nobody answers.
+    await baton.restartOrchestrator(3_000);
+    const done = await waitForStatus(baton.client, job.id, ['done', 'failed', 'pending']);
+    assert.equal(done.status, 'done', JSON.stringify(done.result_summary));
+    assert.equal(done.attempt, 1, 'the job ran once');
+    const events = await baton.client.jobEvents(job.id);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['created', 'claimed', 'completed'],
+    );
+    const logs = await baton.client.readLogs(job.id);
+    assert.ok(
+      logs.entries.some((entry) => entry.text.includes('finished: done')),
+      'log lines written while the orchestrator was down arrived later',
+    );
+    assert.equal(git(baton.origin, 'show', `${job.branch_name}:survived.txt`), 'yes');
+  });
+
   it('passes a prompt full of shell metacharacters to the agent as one argument and runs none of it', async () => {
     const prompt =
       'Fix it; $(touch pwned1) `touch pwned2` && touch pwned3 | tee pwned4 > pwned5 "q" \'s\' $HOME * ~';

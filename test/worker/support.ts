@@ -84,6 +84,8 @@ export interface Baton {
   /** Environment for worker processes and in-process workers (fake agent state and record). */
   agentRecord: string;
   startWorker(flags?: Record<string, string>): Worker;
+  /** Stops the orchestrator, waits `downMs`, and starts it again on the same port and database. */
+  restartOrchestrator(downMs: number): Promise<void>;
   /** Submits a job on the origin repository; `spec` adds to the prompt's spec_json. */
   submit(prompt: string, fields?: Partial<CreateJobInput>, spec?: Partial<JobSpec>): Promise<JobView>;
   close(): Promise<void>;
@@ -93,11 +95,12 @@ export interface Baton {
 export async function startBaton(options: { leaseMs?: number } = {}): Promise<Baton> {
   const tmp = tempDir('baton-e2e-');
   const { source, origin } = makeOrigin(tmp.path);
-  const config = loadServerConfig(
-    ['--port', '0', '--db', join(tmp.path, 'baton.db'), '--lease-ms', String(options.leaseMs ?? 60_000)],
-    {},
-  );
-  const orchestrator = await startOrchestrator(config);
+  const serverConfig = (port: string) =>
+    loadServerConfig(
+      ['--port', port, '--db', join(tmp.path, 'baton.db'), '--lease-ms', String(options.leaseMs ?? 60_000)],
+      {},
+    );
+  let orchestrator = await startOrchestrator(serverConfig('0'));
   const client = new BatonClient({ url: orchestrator.url });
   const agentRecord = join(tmp.path, 'agent-record.jsonl');
   // In-process workers start agents with this process's environment; put it back on close.
@@ -112,8 +115,15 @@ export async function startBaton(options: { leaseMs?: number } = {}): Promise<Ba
     source,
     url: orchestrator.url,
     client,
-    orchestrator,
+    get orchestrator() {
+      return orchestrator;
+    },
     agentRecord,
+    async restartOrchestrator(downMs) {
+      await orchestrator.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      orchestrator = await startOrchestrator(serverConfig(new URL(orchestrator.url).port));
+    },
     startWorker(flags = {}) {
       n++;
       const config = loadWorkerConfig(
