@@ -62,3 +62,13 @@ export async function exitCode(child: ChildProcess, timeoutMs = 20_000): Promise
     clearTimeout(timer);
   }
 }
+
+/** SIGKILLs every child still running and waits for each: the clean-up after a test of processes. */
+export async function killAll(children: readonly { child: ChildProcess }[]): Promise<void> {
+  for (const { child } of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exitCode(child);
+    }
+  }
+}

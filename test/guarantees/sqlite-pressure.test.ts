@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/orchestrator/store/sqlite/migrations.ts';
-import { type BatonProcess, exitCode, startBaton } from '../baton-process.ts';
+import { type BatonProcess, exitCode, killAll, startBaton } from '../baton-process.ts';
 import { tempDir } from '../helpers.ts';
 import { eventually } from '../orchestrator/http/support.ts';
 import {
@@ -58,12 +58,7 @@ describe('two orchestrator processes on one database file', () => {
   };
 
   after(async () => {
-    for (const { child } of started) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exitCode(child);
-      }
-    }
+    await killAll(started);
     dir.remove();
   });
 

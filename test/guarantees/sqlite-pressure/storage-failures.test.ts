@@ -14,7 +14,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { type BatonProcess, exitCode } from '../../baton-process.ts';
+import { type BatonProcess, exitCode, killAll } from '../../baton-process.ts';
 import { tempDir } from '../../helpers.ts';
 import { dumpDatabase } from '../../orchestrator/http/support.ts';
 import { checkHistory } from './history-checks.ts';
@@ -180,12 +180,7 @@ describe('a database file the server may not write', () => {
   const identity = unprivileged();
   const started: BatonProcess[] = [];
   after(async () => {
-    for (const { child } of started) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exitCode(child);
-      }
-    }
+    await killAll(started);
     dir.remove();
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type BatonProcess, exitCode, runBaton, startBaton } from '../../baton-process.ts';
+import { type BatonProcess, exitCode, killAll, runBaton, startBaton } from '../../baton-process.ts';
 import { tempDir } from '../../helpers.ts';
 import { eventually, jobBody } from './support.ts';
 
@@ -27,12 +27,7 @@ describe('the baton server process', () => {
   };
 
   after(async () => {
-    for (const { child } of started) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exitCode(child);
-      }
-    }
+    await killAll(started);
     dir.remove();
   });
 
