@@ -99,7 +99,11 @@ describe('the torture run: real orchestrator and worker processes under injected
 
     it('reports a stale completion that was accepted', () => {
       const found = checksAfter((input) => {
-        const stale = input.journal.find((e) => e.kind === 'complete' && e.code === 'stale_lease');
+        // A late report (sent after the lease was reaped), not a duplicate: a refused duplicate
+        // (after a retryable failure handed the job back) is judged by the duplicate rule instead.
+        const stale = input.journal.find(
+          (e) => e.kind === 'complete' && e.purpose === 'late' && e.code === 'stale_lease',
+        );
         assert.ok(stale, 'the run produced a stale completion to plant on');
         Object.assign(stale, { http: 200, code: null });
       });
@@ -112,6 +116,7 @@ describe('the torture run: real orchestrator and worker processes under injected
         const index = input.journal.findIndex(
           (e) => e.kind === 'complete' && e.http === 200 && e.purpose === 'normal' && !killed.has(e.worker),
         );
+        assert.ok(index >= 0, 'the run produced a journalled completion to remove');
         const [entry] = input.journal.splice(index, 1);
         input.journal = input.journal.filter(
           (e) => !(e.job_id === entry!.job_id && e.attempt === entry!.attempt),
@@ -150,7 +155,9 @@ describe('the torture run: real orchestrator and worker processes under injected
 
     it('reports two jobs holding one branch at once', () => {
       const found = checksAfter((input) => {
-        const [a, b] = input.jobs;
+        // A job that was claimed (one cancelled while pending never was), and any other job.
+        const a = input.jobs.find((job) => eventsOf(input, job.id).some((e) => e.type === 'claimed'));
+        const b = input.jobs.find((job) => job !== a);
         b!.repo_url = a!.repo_url;
         b!.branch_name = a!.branch_name;
         const claimA = eventsOf(input, a!.id).find((e) => e.type === 'claimed')!;
