@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { runClientCommand } from '../../src/cli/commands/index.ts';
 import { type Baton, startBaton, waitForStatus } from './support.ts';
 
-async function baton_(args: string[], env: NodeJS.ProcessEnv) {
+async function baton_(args: string[], env: NodeJS.ProcessEnv, command = 'worktrees') {
   let stdout = '';
   let stderr = '';
-  const code = await runClientCommand('worktrees', args, env, {
+  const code = await runClientCommand(command, args, env, {
     stdout: (text) => {
       stdout += text;
     },
@@ -63,6 +63,15 @@ describe('baton worktrees', () => {
     const again = await baton_(['prune', '--older-than', '0s'], env);
     assert.ok(existsSync(asking.path), 'even past any age, a job awaiting input keeps its worktree');
     assert.match(again.stdout, /0 worktree\(s\) removed/);
+  });
+
+  it('baton show names the worktree the worker used', async () => {
+    const { code, stdout } = await baton_([asking.id], env, 'show');
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      new RegExp(`^worktree: +${asking.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+    );
   });
 
   it('refuses an age it cannot read with one line and exit 2', async () => {

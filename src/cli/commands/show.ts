@@ -36,7 +36,8 @@ export function renderJob(
     ['depends on', job.depends_on.length ? job.depends_on.join(', ') : '-'],
     ['feature', job.feature_id ?? '-'],
     ['conversation', job.conversation_id ?? '-'],
-    ['worktree', job.worktree_path ?? '-'],
+    // The path asked for, else the one the worker reported using.
+    ['worktree', job.worktree_path ?? reportedWorktree(job.result_summary) ?? '-'],
     ['worker', job.lease_owner ?? '-'],
     ['lease until', when(job.lease_expires_at)],
     ['run at', when(job.run_at)],
@@ -73,3 +74,8 @@ const indent = (text: string): string =>
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n')}\n`;
+
+const reportedWorktree = (summary: unknown): string | undefined => {
+  const path = (summary as { worktree_path?: unknown } | null)?.worktree_path;
+  return typeof path === 'string' ? path : undefined;
+};
