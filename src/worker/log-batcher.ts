@@ -23,20 +23,21 @@ export interface LogBatcherOptions {
   onLeaseLost?: () => void;
   /** Called when a batch could not be sent for another reason (it is kept and sent later). */
   onSendError?: (error: unknown) => void;
+  /** How long the first unsent line waits for company before it is sent (default 250 ms). */
   flushAfterMs?: number;
-  maxEntries?: number;
-  maxBytes?: number;
-  /** Beyond this many unsent entries the oldest are dropped (an unreachable orchestrator must not exhaust memory). */
-  maxBuffered?: number;
 }
 
-/** The API's limits: at most 1000 entries per request, each text at most 1 MiB. */
+/** Within the API's limits (1000 entries per request, 1 MiB per text). */
 const MAX_ENTRIES_PER_REQUEST = 1000;
 const MAX_TEXT_CHARS = 256 * 1024;
+/** A batch is sent at once when it reaches this many lines or characters. */
+const FLUSH_ENTRIES = 500;
+const FLUSH_CHARS = 256 * 1024;
+/** Beyond this many unsent lines the oldest are dropped: an unreachable orchestrator must not exhaust memory. */
+const MAX_BUFFERED = 20_000;
 
 export class LogBatcher {
-  readonly #options: Required<Omit<LogBatcherOptions, 'onLeaseLost' | 'onSendError'>> &
-    Pick<LogBatcherOptions, 'onLeaseLost' | 'onSendError'>;
+  readonly #options: LogBatcherOptions & { flushAfterMs: number };
   #buffer: LogLine[] = [];
   #bufferedBytes = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -47,13 +48,7 @@ export class LogBatcher {
   #closed = false;
 
   constructor(options: LogBatcherOptions) {
-    this.#options = {
-      flushAfterMs: 250,
-      maxEntries: 500,
-      maxBytes: 256 * 1024,
-      maxBuffered: 20_000,
-      ...options,
-    };
+    this.#options = { flushAfterMs: 250, ...options };
   }
 
   get leaseLost(): boolean {
@@ -67,12 +62,12 @@ export class LogBatcher {
       this.#buffer.push({ stream: entry.stream, text });
       this.#bufferedBytes += text.length;
     }
-    const overflow = this.#buffer.length - this.#options.maxBuffered;
+    const overflow = this.#buffer.length - MAX_BUFFERED;
     if (overflow > 0) {
       for (const dropped of this.#buffer.splice(0, overflow)) this.#bufferedBytes -= dropped.text.length;
       this.#dropped += overflow;
     }
-    if (this.#buffer.length >= this.#options.maxEntries || this.#bufferedBytes >= this.#options.maxBytes) {
+    if (this.#buffer.length >= FLUSH_ENTRIES || this.#bufferedBytes >= FLUSH_CHARS) {
       this.#kick();
     } else if (!this.#timer && this.#buffer.length > 0) {
       this.#timer = setTimeout(() => this.#kick(), this.#options.flushAfterMs);
@@ -133,7 +128,7 @@ export class LogBatcher {
     while (
       this.#buffer.length > 0 &&
       batch.length < MAX_ENTRIES_PER_REQUEST &&
-      (batch.length === 0 || bytes + (this.#buffer[0]?.text.length ?? 0) <= this.#options.maxBytes)
+      (batch.length === 0 || bytes + (this.#buffer[0]?.text.length ?? 0) <= FLUSH_CHARS)
     ) {
       const entry = this.#buffer.shift() as LogLine;
       bytes += entry.text.length;

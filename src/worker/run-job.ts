@@ -26,8 +26,6 @@ export interface JobRunnerDeps {
   agents: AgentRegistry;
   defaultAgent: string;
   workerId: string;
-  /** SIGTERM to the agent's process group, then SIGKILL after this long. */
-  agentGraceMs: number;
   /** The worker's own diagnostics (not the job's logs). */
   say: (line: string) => void;
 }
@@ -179,17 +177,17 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
       );
     }
 
+    let tree: Worktree;
     try {
-      worktree = await timed('prepare', () => deps.workspaces.prepare(job, addLogs, stop.signal));
+      tree = await timed('prepare', () => deps.workspaces.prepare(job, addLogs, stop.signal));
     } catch (error) {
       if (stopReason) return await abandon(stopReason);
       return await fail('workspace', `could not prepare the worktree: ${describe(error)}`);
     }
-    facts.worktreePath = worktree.path;
-    facts.baseCommit = worktree.baseCommit;
-    note(
-      `worktree ${worktree.path} (${worktree.created ? 'new' : 'reused'}) at ${worktree.baseCommit.slice(0, 12)}`,
-    );
+    worktree = tree;
+    facts.worktreePath = tree.path;
+    facts.baseCommit = tree.baseCommit;
+    note(`worktree ${tree.path} (${tree.created ? 'new' : 'reused'}) at ${tree.baseCommit.slice(0, 12)}`);
     if (stopReason) return await abandon(stopReason);
 
     const run = await timed('agent', () =>
@@ -200,11 +198,10 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
           conversationId: job.conversation_id,
           ...(job.spec_json.model ? { model: job.spec_json.model } : {}),
         },
-        cwd: (worktree as Worktree).path,
+        cwd: tree.path,
         onLog: addLogs,
         signal: stop.signal,
         ...(job.spec_json.timeout_ms ? { timeoutMs: job.spec_json.timeout_ms } : {}),
-        graceMs: deps.agentGraceMs,
       }),
     );
     facts.outcome = run.outcome;
@@ -224,7 +221,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     }
 
     try {
-      facts.commit = await timed('commit', () => (worktree as Worktree).commitAll(commitMessage(prompt)));
+      facts.commit = await timed('commit', () => tree.commitAll(commitMessage(prompt)));
     } catch (error) {
       return await fail('commit', `could not commit: ${describe(error)}`);
     }
@@ -234,12 +231,10 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
         : 'no changes to commit',
     );
 
-    const testCommand = worktree.config.test_command;
+    const testCommand = tree.config.test_command;
     if (testCommand && !stopReason) {
       note(`running tests: ${JSON.stringify(testCommand)}`);
-      facts.tests = await timed('tests', () =>
-        (worktree as Worktree).runTests(testCommand, addLogs, stop.signal),
-      );
+      facts.tests = await timed('tests', () => tree.runTests(testCommand, addLogs, stop.signal));
       note(`tests ${facts.tests.passed ? 'passed' : 'failed'}`);
     }
     if (stopReason === 'lease_lost' || stopReason === 'shutdown') return await abandon(stopReason);
@@ -247,7 +242,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     // orchestrator records a `done` reported after a cancel request). Pushing is skipped, though.
     if (job.push_mode === 'always' && !stopReason) {
       try {
-        await timed('push', () => (worktree as Worktree).push());
+        await timed('push', () => tree.push());
         facts.pushed = true;
         note(`pushed ${job.branch_name}`);
       } catch (error) {
@@ -273,8 +268,8 @@ const DELIVERY_DEADLINE_MS = 30_000;
 
 /**
  * Sends a report until the orchestrator answers: it may be restarting, or its database briefly
- * unable to write (503). A completion or release is safe to repeat (the same request again is
- * answered 200 and changes nothing), so repeating it can never report twice.
+ * unable to write (503). Repeating is safe: the same completion again is answered 200 and changes
+ * nothing, and a release that already happened answers stale_lease, which ends the retries.
  */
 async function untilDelivered<T>(send: () => Promise<T>, say: (line: string) => void): Promise<T> {
   const deadline = Date.now() + DELIVERY_DEADLINE_MS;

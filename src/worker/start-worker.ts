@@ -11,7 +11,7 @@ import type { WorkerConfig } from './worker-config.ts';
 export function createWorker(
   config: WorkerConfig,
   say: (line: string) => void,
-  extra: Pick<WorkerOptions, 'onRunEnded' | 'pollWaitMs'> = {},
+  extra: Pick<WorkerOptions, 'pollWaitMs'> = {},
 ): Worker {
   let agents: ReturnType<typeof createAgents>;
   try {
@@ -37,7 +37,6 @@ export function createWorker(
     workerId: config.workerId,
     workerType: config.workerType,
     concurrency: config.concurrency,
-    agentGraceMs: config.agentGraceMs,
     ...(config.leaseMs ? { leaseMs: config.leaseMs } : {}),
     say,
     ...extra,

@@ -21,7 +21,6 @@ export interface WorkerConfig {
   readonly agentCommand: readonly string[] | undefined;
   readonly leaseMs: number | undefined;
   readonly graceMs: number;
-  readonly agentGraceMs: number;
   readonly gitName: string;
   readonly gitEmail: string;
 }
@@ -95,7 +94,6 @@ const workerSchema = z.object({
   agentCommand: agentCommand.optional(),
   leaseMs: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   graceMs: z.coerce.number().int().min(0).max(3_600_000),
-  agentGraceMs: z.number().int().min(0),
   gitName: z.string().min(1),
   gitEmail: z.string().min(3),
 });
@@ -137,7 +135,6 @@ export function loadWorkerConfig(
     agentCommand: pick('agent-command', 'BATON_AGENT_COMMAND'),
     leaseMs: pick('worker-lease-ms', 'BATON_WORKER_LEASE_MS'),
     graceMs: pick('grace-ms', 'BATON_GRACE_MS', '10000'),
-    agentGraceMs: 5_000,
     gitName: pick('git-name', 'BATON_GIT_NAME', 'Baton'),
     gitEmail: pick('git-email', 'BATON_GIT_EMAIL', 'baton@localhost'),
   });

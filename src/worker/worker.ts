@@ -4,8 +4,8 @@
  * hands the jobs back.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatonApiError, BatonConnectionError } from '../client/errors.ts';
-import { describe, type JobRunnerDeps, type RunEnd, runJob } from './run-job.ts';
+import { BatonConnectionError } from '../client/errors.ts';
+import { describe, type JobRunnerDeps, runJob } from './run-job.ts';
 
 export interface WorkerOptions extends JobRunnerDeps {
   workerType: string;
@@ -14,8 +14,6 @@ export interface WorkerOptions extends JobRunnerDeps {
   pollWaitMs?: number;
   /** Lease length asked for at claim; the orchestrator's default when absent. */
   leaseMs?: number;
-  /** Told about each run that ended (tests and the CLI use it). */
-  onRunEnded?: (jobId: string, end: RunEnd | 'error') => void;
 }
 
 const RETRY_MIN_MS = 250;
@@ -26,15 +24,9 @@ export class Worker {
   readonly #polls = new AbortController();
   readonly #shutdown = new AbortController();
   #slots: Promise<void>[] = [];
-  #running = 0;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
-  }
-
-  /** Jobs being run right now. */
-  get running(): number {
-    return this.#running;
   }
 
   start(): void {
@@ -76,24 +68,18 @@ export class Worker {
       } catch (error) {
         if (this.#polls.signal.aborted) break;
         const what = error instanceof BatonConnectionError ? 'orchestrator unreachable' : describe(error);
-        if (error instanceof BatonApiError && error.code === 'unauthorized') say(`slot ${slot}: ${what}`);
-        else say(`slot ${slot}: claim failed (${what}); retrying`);
+        say(`slot ${slot}: claim failed (${what}); retrying`);
         await sleep(backoff, undefined, { signal: this.#polls.signal }).catch(() => {});
         backoff = Math.min(RETRY_MAX_MS, backoff * 2);
         continue;
       }
       if (!job) continue;
-      this.#running++;
       say(`slot ${slot}: running job ${job.id} (attempt ${job.attempt})`);
       try {
         const end = await runJob(job, this.#options, this.#shutdown.signal);
         say(`slot ${slot}: job ${job.id} ended ${end}`);
-        this.#options.onRunEnded?.(job.id, end);
       } catch (error) {
         say(`slot ${slot}: job ${job.id} failed in the worker: ${describe(error)}`);
-        this.#options.onRunEnded?.(job.id, 'error');
-      } finally {
-        this.#running--;
       }
     }
   }
