@@ -2,7 +2,7 @@
  * Configuration, loaded once: command-line flags over `BATON_*` environment variables over
  * defaults, validated and frozen. Nothing else in Baton reads `process.env`.
  */
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { z } from 'zod';
 
 export interface ServerConfig {
@@ -61,24 +61,36 @@ export function isLoopback(host: string): boolean {
   );
 }
 
+/** Parses `--flag value` arguments (no positionals); a bad flag is a ConfigError. */
+export function parseFlags(
+  args: readonly string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): Record<string, string | undefined> {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | undefined
+    >;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 export function loadServerConfig(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ServerConfig {
-  let flags: Record<string, string | boolean | undefined>;
-  try {
-    flags = parseArgs({
-      args: [...args],
-      options: SERVER_FLAGS,
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  return serverConfigFrom(parseFlags(args, SERVER_FLAGS), env);
+}
+
+/** The server's settings from flags already parsed (`baton up` parses the server's and the worker's at once). */
+export function serverConfigFrom(
+  flags: Readonly<Record<string, string | undefined>>,
+  env: Readonly<Record<string, string | undefined>>,
+): ServerConfig {
   // An empty environment variable counts as unset, as shells and env files commonly produce them.
   const pick = (flag: string, variable: string, fallback?: string) =>
-    (flags[flag] as string | undefined) ?? (env[variable] || undefined) ?? fallback;
+    flags[flag] ?? (env[variable] || undefined) ?? fallback;
   const parsed = serverSchema.safeParse({
     host: pick('host', 'BATON_HOST', '127.0.0.1'),
     port: pick('port', 'BATON_PORT', '7070'),

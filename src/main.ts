@@ -2,16 +2,23 @@
  * The composition root: turns a command line into running parts. The only module that wires
  * config, store, server and reaper together; nothing here runs at import time.
  */
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { isClientCommand, runClientCommand } from './cli/commands/index.ts';
 import { usage, version } from './cli/usage.ts';
-import { ConfigError, loadServerConfig, SERVER_FLAGS, type ServerConfig } from './config.ts';
+import {
+  ConfigError,
+  loadServerConfig,
+  parseFlags,
+  SERVER_FLAGS,
+  type ServerConfig,
+  serverConfigFrom,
+} from './config.ts';
 import { type Clock, systemClock } from './orchestrator/clock.ts';
 import { Reaper } from './orchestrator/reaper.ts';
 import { buildServer } from './orchestrator/server.ts';
 import { SqliteStore } from './orchestrator/store/sqlite/sqlite-store.ts';
 import { createWorker } from './worker/start-worker.ts';
+import type { Worker } from './worker/worker.ts';
 import {
   loadWorkerConfig,
   parseWorkerArgs,
@@ -128,33 +135,19 @@ async function work(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 /** `baton up`: the orchestrator and one worker in one process, for one machine. */
 async function up(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { url: _url, ...workerFlags } = WORKER_FLAGS;
-  let values: Record<string, string | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: { ...SERVER_FLAGS, ...workerFlags },
-      strict: true,
-      allowPositionals: false,
-    }).values as Record<string, string | undefined>;
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-  const serverArgs = Object.keys(SERVER_FLAGS).flatMap((key) =>
-    values[key] === undefined ? [] : [`--${key}`, values[key] as string],
-  );
-  const serverConfig = loadServerConfig(serverArgs, env);
+  const flags = parseFlags(args, { ...SERVER_FLAGS, ...workerFlags });
+  const serverConfig = serverConfigFrom(flags, env);
   const orchestrator = await startOrchestrator(serverConfig);
   let workerConfig: WorkerConfig;
+  let worker: Worker;
   try {
-    workerConfig = loadWorkerConfig(
-      { ...values, url: orchestrator.url, token: serverConfig.token },
-      { ...env, BATON_URL: undefined },
-    );
+    // The worker talks to this orchestrator, with its token.
+    workerConfig = loadWorkerConfig({ ...flags, url: orchestrator.url, token: serverConfig.token }, env);
+    worker = createWorker(workerConfig, say);
   } catch (error) {
     await orchestrator.close();
     throw error;
   }
-  const worker = createWorker(workerConfig, say);
   worker.start();
   say(`Baton orchestrator listening on ${orchestrator.url} (database ${serverConfig.dbPath})`);
   announceWorker(workerConfig);

@@ -4,9 +4,9 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError } from '../config.ts';
+import { loadClientConfig } from '../client/client-config.ts';
+import { ConfigError, parseFlags } from '../config.ts';
 
 export interface WorkerConfig {
   readonly url: string;
@@ -43,8 +43,6 @@ export const WORKER_FLAGS = {
 } as const;
 
 const SETTING_NAMES: Record<string, string> = {
-  url: '--url (BATON_URL)',
-  token: '--token (BATON_TOKEN)',
   workerType: '--type (BATON_WORKER_TYPE)',
   concurrency: '--concurrency (BATON_CONCURRENCY)',
   worktrees: '--worktrees (BATON_WORKTREES)',
@@ -79,8 +77,6 @@ const agentCommand = z
   .pipe(z.array(z.string().min(1)).min(1, 'must name a program'));
 
 const workerSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
-  token: z.string().min(1).optional(),
   workerType: identifier,
   concurrency: z.coerce.number().int().min(1).max(64),
   worktrees: z
@@ -106,25 +102,17 @@ export const defaultWorkerId = (): string =>
       .replace(/^[^A-Za-z0-9]+/, '') || 'worker'
   }:${process.pid}`.slice(0, 128);
 
-export function parseWorkerArgs(args: readonly string[]): Record<string, string | undefined> {
-  try {
-    return parseArgs({ args: [...args], options: WORKER_FLAGS, strict: true, allowPositionals: false })
-      .values as Record<string, string | undefined>;
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
-}
+export const parseWorkerArgs = (args: readonly string[]) => parseFlags(args, WORKER_FLAGS);
 
 export function loadWorkerConfig(
   flags: Readonly<Record<string, string | undefined>>,
   env: Readonly<Record<string, string | undefined>>,
-  defaults: { url?: string } = {},
 ): WorkerConfig {
+  // Where the orchestrator is and how to talk to it: the same rules as every client command.
+  const { url, token } = loadClientConfig(flags, env);
   const pick = (flag: string, variable: string, fallback?: string) =>
     flags[flag] ?? (env[variable] || undefined) ?? fallback;
   const parsed = workerSchema.safeParse({
-    url: pick('url', 'BATON_URL', defaults.url ?? 'http://127.0.0.1:7070'),
-    token: pick('token', 'BATON_TOKEN'),
     workerType: pick('type', 'BATON_WORKER_TYPE', 'default'),
     concurrency: pick('concurrency', 'BATON_CONCURRENCY', '3'),
     worktrees: pick('worktrees', 'BATON_WORKTREES', './.baton/worktrees'),
@@ -143,6 +131,6 @@ export function loadWorkerConfig(
     const key = String(issue?.path[0]);
     throw new ConfigError(`Invalid ${SETTING_NAMES[key] ?? key}: ${issue?.message}`);
   }
-  const { token, agentCommand, leaseMs, ...rest } = parsed.data;
-  return Object.freeze({ ...rest, token, agentCommand, leaseMs });
+  const { agentCommand, leaseMs, ...rest } = parsed.data;
+  return Object.freeze({ ...rest, url, token, agentCommand, leaseMs });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_URL, loadClientConfig } from '../../src/cli/client-config.ts';
+import { DEFAULT_URL, loadClientConfig } from '../../src/client/client-config.ts';
 import { ConfigError } from '../../src/config.ts';
 
 describe('client configuration', () => {

@@ -115,6 +115,25 @@ describe('baton worker as a process', () => {
 });
 
 describe('baton up', () => {
+  it('stops with exit 2 and no running server when the worker settings are bad', async () => {
+    const tmp = tempDir('baton-up-bad-');
+    try {
+      const up = runBaton([
+        'up',
+        '--port',
+        '0',
+        '--db',
+        join(tmp.path, 'baton.db'),
+        '--agent-command',
+        '["aider"]',
+      ]);
+      assert.equal(await exitCode(up.child), 2, 'the process exits instead of serving without a worker');
+      assert.match(up.stderr(), /^baton: Invalid --agent-command \(BATON_AGENT_COMMAND\)/);
+    } finally {
+      tmp.remove();
+    }
+  });
+
   it('takes a job from `baton submit` to a commit on its branch, with its logs followed live', async () => {
     const tmp = tempDir('baton-up-');
     const { source } = makeOrigin(tmp.path);

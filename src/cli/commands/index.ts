@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { BatonClient } from '../../client/client.ts';
+import { CLIENT_FLAGS, loadClientConfig } from '../../client/client-config.ts';
 import { BatonApiError, BatonConnectionError } from '../../client/errors.ts';
 import { ConfigError } from '../../config.ts';
-import { CLIENT_FLAGS, loadClientConfig } from '../client-config.ts';
 import { oneLine } from '../format.ts';
 import { cancelCommand } from './cancel.ts';
 import {
