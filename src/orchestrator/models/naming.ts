@@ -38,6 +38,31 @@ export function pathProblem(value: string): string | null {
   return null;
 }
 
+const REMOTE_SCHEME = /^(https?|ssh|git):\/\/[^/\s]+/i;
+/**
+ * scp-like `[user@]host:path`; the part before ':' has no '/', so a local path never matches, and
+ * `::` is refused, as `<helper>::<address>` would make git run a remote helper (`ext::` runs commands).
+ */
+const SCP_LIKE = /^([A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:(?!:)\S/;
+
+/** True for a remote repository address (https, ssh, git, or scp-like `user@host:path`). */
+export const isRemoteRepoUrl = (url: string): boolean =>
+  !url.includes('::') && (REMOTE_SCHEME.test(url) || SCP_LIKE.test(url));
+
+/**
+ * A job's repository: an absolute path, a `file://` URL, or a remote URL. Refused here, at the API,
+ * is anything git could read as an option or a helper transport (`ext::` runs commands), and a
+ * relative path (relative to what? the worker runs elsewhere).
+ */
+export function repoUrlProblem(url: string): string | null {
+  const problem = pathProblem(url);
+  if (problem) return problem;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\x00-\x1f\x7f]/.test(url)) return 'must not contain control characters';
+  if (/^file:/i.test(url) || url.startsWith('/') || isRemoteRepoUrl(url)) return null;
+  return 'must be an absolute path, a file:// URL, or a remote URL (https://, ssh://, git://, user@host:path)';
+}
+
 /**
  * `baton/<slug of the prompt>-<last 8 hex digits of the id>`, always a valid branch name. The last
  * digits, because job ids are UUIDv7: their first digits are a timestamp that nearby jobs share.

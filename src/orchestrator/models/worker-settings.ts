@@ -6,10 +6,19 @@ import { z } from 'zod';
 import { pathProblem } from './naming.ts';
 
 /** A program and its arguments, run without a shell. */
-export const argvSchema = z.array(z.string().min(1).max(4_096)).min(1).max(200);
+export const argvSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(4_096)
+      .refine((arg) => !arg.includes('\0'), 'must not contain NUL (no program can receive it)'),
+  )
+  .min(1)
+  .max(200);
 
 /** A path inside the repository: relative, no `..` component, not option-like. */
-export const relativePathSchema = z.string().superRefine((value, ctx) => {
+const relativePathSchema = z.string().superRefine((value, ctx) => {
   const problem =
     pathProblem(value) ??
     (value.startsWith('/') || /^[A-Za-z]:/.test(value) ? 'must be relative to the repository' : null);

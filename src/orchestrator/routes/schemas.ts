@@ -1,7 +1,7 @@
 /** The API's input shapes. Unknown fields are refused everywhere, so a typo never passes silently. */
 import { z } from 'zod';
 import { COMPLETION_STATUSES, JOB_STATUSES } from '../models/job.ts';
-import { branchNameProblem, hasLoneSurrogate, pathProblem } from '../models/naming.ts';
+import { branchNameProblem, hasLoneSurrogate, pathProblem, repoUrlProblem } from '../models/naming.ts';
 import { argvSchema, worktreeSetupSchema } from '../models/worker-settings.ts';
 
 const withProblem = (check: (value: string) => string | null) =>
@@ -39,7 +39,7 @@ export const jobSpecSchema = z.strictObject({
 
 export const createJobSchema = z
   .object({
-    repo_url: pathLike,
+    repo_url: withProblem(repoUrlProblem),
     spec_json: jobSpecSchema,
     worker_type: identifier.optional(),
     base_ref: refName.optional(),

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { branchNameProblem } from '../../orchestrator/models/naming.ts';
+import { branchNameProblem, repoUrlProblem } from '../../orchestrator/models/naming.ts';
 import { WorkspaceError } from './errors.ts';
 
 export const REPOS_DIR = '.repos';
@@ -26,20 +26,12 @@ export interface RepoSource {
   localPath: string | null;
 }
 
-const REMOTE_SCHEME = /^(https?|ssh|git):\/\/[^/\s]+/i;
-/**
- * scp-like `[user@]host:path`; the part before ':' has no '/', so a local path never matches, and
- * `::` is refused, as `<helper>::<address>` would make git run a remote helper (`ext::` runs commands).
- */
-const SCP_LIKE = /^([A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:(?!:)\S/;
-
 /** Classifies a job's repo_url. Refuses anything git could read as an option or a helper transport. */
 export function parseRepoUrl(url: string): RepoSource {
   const refuse = (why: string) => new WorkspaceError('bad_repo_url', `repo_url '${url}' ${why}`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-  if (url.length === 0 || url.startsWith('-') || /[\x00-\x1f\x7f]/.test(url)) {
-    throw refuse('must be a non-empty path or URL that does not start with "-"');
-  }
+  // The API refuses these already; a job stored by an older Baton is checked again here.
+  const problem = repoUrlProblem(url);
+  if (problem) throw refuse(problem);
   if (/^file:/i.test(url)) {
     let path: string;
     try {
@@ -50,12 +42,7 @@ export function parseRepoUrl(url: string): RepoSource {
     return { url, normalized: resolve(path), localPath: resolve(path) };
   }
   if (isAbsolute(url)) return { url, normalized: resolve(url), localPath: resolve(url) };
-  if (!url.includes('::') && (REMOTE_SCHEME.test(url) || SCP_LIKE.test(url))) {
-    return { url, normalized: url.replace(/\/+$/, ''), localPath: null };
-  }
-  throw refuse(
-    'must be an absolute path, a file:// URL, or a remote URL (https://, ssh://, git://, user@host:path)',
-  );
+  return { url, normalized: url.replace(/\/+$/, ''), localPath: null };
 }
 
 /** `<readable name>-<10 hex digits of sha256(normalized)>`: stable, short, never starting with '.'. */

@@ -233,9 +233,9 @@ export const badArray = (
     ...(min > 0 ? [fc.constant([])] : []),
   );
 
-/** A program and its arguments: 1-200 non-empty strings of at most 4096 characters. */
+/** A program and its arguments: 1-200 non-empty strings of at most 4096 characters, without NUL. */
 export const badArgv = (): fc.Arbitrary<unknown> =>
-  badArray(fc.oneof(wrongType('string'), fc.constant(''), longerThan(4096)), {
+  badArray(fc.oneof(wrongType('string'), fc.constant(''), longerThan(4096), fc.constant('te\u0000st')), {
     min: 1,
     max: 200,
     valid: 'x',

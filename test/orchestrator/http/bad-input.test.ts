@@ -171,6 +171,16 @@ describe('bad input is refused with 4xx { error, code } and changes nothing', ()
       await invalid('POST', '/jobs', jobBody({ worktree_path: path }));
       await invalid('POST', '/jobs', jobBody({ spec_json: { prompt: 'x', context_files: [path] } }));
     }
+    // A repository a worker could not find, or that git would read as a helper transport.
+    for (const repo of [
+      'relative/repo',
+      'ext::sh -c touch% /tmp/pwned',
+      'fd::3',
+      'https://h/a\nb',
+      'ftp-ish',
+    ]) {
+      await invalid('POST', '/jobs', jobBody({ repo_url: repo }));
+    }
   });
 
   it('refuses a body larger than 1 MiB with 413 payload_too_large', async () => {
