@@ -23,6 +23,11 @@ export class WorkspaceError extends Error {
   }
 }
 
+/** A URL fit for a log line or an error message: any password in it is hidden. */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^/:@]+):[^/@]*@/i, '$1:***@');
+}
+
 /** How much of git's stderr an error keeps: the end, where git says what went wrong. */
 const STDERR_TAIL_CHARS = 2_000;
 
@@ -36,7 +41,8 @@ export class GitError extends Error {
   constructor(args: readonly string[], cwd: string, exitCode: number | null, stderr: string) {
     const tail = stderr.trim().slice(-STDERR_TAIL_CHARS);
     const status = exitCode === null ? 'did not finish' : `exited with ${exitCode}`;
-    super(`git ${args.join(' ')} ${status}${tail ? `: ${tail}` : ''}`);
+    // The message reaches job logs and summaries: a password in a repository URL must not.
+    super(`git ${args.map(displayUrl).join(' ')} ${status}${tail ? `: ${tail}` : ''}`);
     this.name = 'GitError';
     this.args = args;
     this.cwd = cwd;

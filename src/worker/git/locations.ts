@@ -57,11 +57,6 @@ export function repoKey(source: RepoSource): string {
   return `${name || 'repo'}-${hash}`;
 }
 
-/** A URL fit for a log line: any password in it is hidden. */
-export function displayUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^/:@]+):[^/@]*@/i, '$1:***@');
-}
-
 export function assertBranchName(branch: string, what = 'branch_name'): void {
   const problem = branchNameProblem(branch);
   if (problem) throw new WorkspaceError('bad_branch', `${what} '${branch}' ${problem}`);

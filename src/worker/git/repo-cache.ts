@@ -8,8 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { displayUrl } from './errors.ts';
 import { git } from './git.ts';
-import { displayUrl, isDirectory, REPOS_DIR, type RepoSource } from './locations.ts';
+import { isDirectory, REPOS_DIR, type RepoSource } from './locations.ts';
 import type { LogSink } from './run-command.ts';
 
 export interface CacheContext {

@@ -7,12 +7,12 @@
  */
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { displayUrl } from './errors.ts';
 import { type GitIdentity, git, gitEnv } from './git.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import {
   assertBranchName,
   branchDirName,
-  displayUrl,
   isDirectory,
   parseRepoUrl,
   type RepoSource,

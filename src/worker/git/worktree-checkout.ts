@@ -6,9 +6,8 @@
  * fast-forwarded to origin when origin is ahead), else `origin/<branch>` when the branch was pushed,
  * else the base (`origin/<base_ref>`, then a tag, then a commit).
  */
-import { WorkspaceError } from './errors.ts';
+import { displayUrl, WorkspaceError } from './errors.ts';
 import { git, gitResult } from './git.ts';
-import { displayUrl } from './locations.ts';
 import type { LogSink } from './run-command.ts';
 
 export interface CheckoutContext {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commitMessageText, parseNumstat } from '../../../src/worker/git/commit.ts';
-import { WorkspaceError } from '../../../src/worker/git/errors.ts';
+import { displayUrl, GitError, WorkspaceError } from '../../../src/worker/git/errors.ts';
 import { gitEnv } from '../../../src/worker/git/git.ts';
 import { KeyedMutex } from '../../../src/worker/git/keyed-mutex.ts';
-import { displayUrl, isStrictlyInside, parseRepoUrl, repoKey } from '../../../src/worker/git/locations.ts';
+import { isStrictlyInside, parseRepoUrl, repoKey } from '../../../src/worker/git/locations.ts';
 import { mergeRepoConfig, parseRepoConfig } from '../../../src/worker/git/repo-config.ts';
 
 describe('.baton.json parsing and merging', () => {
@@ -174,5 +174,18 @@ describe('gitEnv', () => {
     assert.equal(env.GIT_TERMINAL_PROMPT, '0');
     assert.equal(env.GIT_AUTHOR_NAME, 'Baton');
     assert.equal(env.GIT_COMMITTER_EMAIL, 'baton@example.invalid');
+  });
+});
+
+describe('git errors', () => {
+  it('never carry a password from a repository URL into their message', () => {
+    const error = new GitError(
+      ['clone', '--', 'https://me:s3cret@example.invalid/r.git', '/tmp/x'],
+      '/tmp',
+      128,
+      'fatal: unable to access',
+    );
+    assert.doesNotMatch(error.message, /s3cret/);
+    assert.match(error.message, /https:\/\/me:\*\*\*@example\.invalid\/r\.git/);
   });
 });
