@@ -15,6 +15,7 @@ import { BatonApiError, BatonConnectionError } from '../client/errors.ts';
 import type { JobView } from '../client/types.ts';
 import type { AgentRegistry } from './agents/registry.ts';
 import { runAgent } from './agents/run-agent.ts';
+import { WorkspaceError } from './git/errors.ts';
 import type { Workspaces, Worktree } from './git/workspaces.ts';
 import { LeaseKeeper, type LeaseStop } from './lease-keeper.ts';
 import { LogBatcher, type LogLine } from './log-batcher.ts';
@@ -182,7 +183,9 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
       tree = await timed('prepare', () => deps.workspaces.prepare(job, addLogs, stop.signal));
     } catch (error) {
       if (stopReason) return await abandon(stopReason);
-      return await fail('workspace', `could not prepare the worktree: ${describe(error)}`);
+      // The workspace's own code (missing_base, setup_failed, ...) says what went wrong.
+      const reason = error instanceof WorkspaceError ? error.code : 'workspace';
+      return await fail(reason, `could not prepare the worktree: ${describe(error)}`);
     }
     worktree = tree;
     facts.worktreePath = tree.path;
@@ -207,10 +210,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
     facts.outcome = run.outcome;
     if (stopReason) return await abandon(stopReason);
     if (run.stopped === 'timeout') {
-      return await fail(
-        'timeout',
-        `the agent ran longer than timeout_ms (${job.spec_json.timeout_ms} ms) and was stopped`,
-      );
+      return await fail('timeout', run.outcome.error ?? 'the agent ran longer than timeout_ms');
     }
     if (run.outcome.status === 'failed') {
       return await fail('agent_failed', run.outcome.error ?? 'the agent failed');
@@ -233,9 +233,7 @@ export async function runJob(job: JobView, deps: JobRunnerDeps, shutdown: AbortS
 
     const testCommand = tree.config.test_command;
     if (testCommand && !stopReason) {
-      note(`running tests: ${JSON.stringify(testCommand)}`);
       facts.tests = await timed('tests', () => tree.runTests(testCommand, addLogs, stop.signal));
-      note(`tests ${facts.tests.passed ? 'passed' : 'failed'}`);
     }
     if (stopReason === 'lease_lost' || stopReason === 'shutdown') return await abandon(stopReason);
     // A cancel that arrives after the commit does not undo it: the work had ended (as the

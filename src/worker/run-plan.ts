@@ -6,6 +6,7 @@
 import type { JobSpec } from '../orchestrator/models/job.ts';
 import type { AgentOutcome, AgentUsage } from './agents/agent.ts';
 import { clip } from './clip.ts';
+import type { WorkspaceErrorCode } from './git/errors.ts';
 import type { CommitResult, TestResult } from './git/workspaces.ts';
 
 export interface RunPrompt {
@@ -40,6 +41,8 @@ export type FailureReason =
   | 'agent_unavailable'
   | 'timeout'
   | 'workspace'
+  /** The worktree could not be prepared, and the workspace said why (missing_base, setup_failed, ...). */
+  | WorkspaceErrorCode
   | 'commit'
   | 'push';
 

@@ -192,9 +192,21 @@ describe('a worker running the codex adapter', () => {
     const failed = await waitForStatus(baton.client, job.id, ['failed', 'done']);
     assert.equal(failed.status, 'failed');
     assert.equal((failed.result_summary as any).reason, 'timeout');
+    assert.match(
+      (failed.result_summary as any).error,
+      /was stopped: it ran longer than its timeout of 1000 ms/,
+    );
     await baton.client.continueJob(job.id, '@write quick.txt ok\nDo it quickly this time');
     const done = await waitForNextRun(baton, job.id, failed.attempt);
     assert.equal(done.status, 'done', JSON.stringify(done.result_summary));
+  });
+
+  it('fails a job whose base does not exist with the workspace reason missing_base', async () => {
+    const job = await baton.submit('Anything', { base_ref: 'no-such-branch' });
+    const failed = await waitForStatus(baton.client, job.id, ['failed', 'done']);
+    assert.equal(failed.status, 'failed');
+    assert.equal((failed.result_summary as any).reason, 'missing_base');
+    assert.match((failed.result_summary as any).error, /base_ref 'no-such-branch' was not found/);
   });
 
   it('records tests_passed false when the test command fails, and still delivers the commit', async () => {

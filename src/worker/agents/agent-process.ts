@@ -3,7 +3,9 @@
  * split into lines and logged, stderr's tail kept, the stop on abort or timeout, and the clean-up of
  * its process group. `run-agent.ts` decides what the run's outcome is; this module only watches.
  */
+
 import type { ChildProcess } from 'node:child_process';
+import { clip } from '../clip.ts';
 import type { AgentAdapter, AgentExit, AgentLogEntry, AgentStreamReader, RunAgentOptions } from './agent.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { stopGroup } from './process-group.ts';
@@ -148,8 +150,5 @@ export class AgentProcess {
   }
 }
 
-export function capText(text: string): string {
-  return text.length > MAX_LOG_TEXT
-    ? `${text.slice(0, MAX_LOG_TEXT)}… [${text.length - MAX_LOG_TEXT} more characters cut]`
-    : text;
-}
+export const capText = (text: string): string =>
+  clip(text, MAX_LOG_TEXT, `… [${text.length - MAX_LOG_TEXT} more characters cut]`);

@@ -15,6 +15,7 @@ import type {
 } from './agent.ts';
 import {
   arr,
+  conversationId,
   describeExit,
   exitedCleanly,
   failedOutcome,
@@ -66,7 +67,7 @@ class ClaudeReader implements AgentStreamReader {
   line(line: string): string[] {
     const event = parseJsonObject(line);
     if (!event) return [];
-    const sessionId = str(event.session_id);
+    const sessionId = conversationId(event.session_id);
     if (sessionId) this.conversationId = sessionId;
     switch (event.type) {
       case 'system':
@@ -154,6 +155,12 @@ function summarizeInput(input: JsonObject | undefined): string {
 
 function renderToolResult(block: JsonObject): string[] {
   if (block.type !== 'tool_result' || block.is_error !== true) return [];
-  const content = str(block.content) ?? '';
+  // The content is a string, or a list of text blocks.
+  const content =
+    str(block.content) ??
+    arr(block.content)
+      .map((part) => str(obj(part)?.text))
+      .filter(Boolean)
+      .join(' ');
   return [`tool error: ${oneLine(content, 300)}`];
 }

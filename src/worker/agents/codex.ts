@@ -17,6 +17,7 @@ import type {
 import {
   addUsage,
   arr,
+  conversationId,
   describeExit,
   exitedCleanly,
   failedOutcome,
@@ -61,7 +62,7 @@ class CodexReader implements AgentStreamReader {
     if (!event) return [];
     switch (event.type) {
       case 'thread.started':
-        this.conversationId = str(event.thread_id) ?? this.conversationId;
+        this.conversationId = conversationId(event.thread_id) ?? this.conversationId;
         return this.conversationId ? [`codex thread ${this.conversationId}`] : [];
       case 'item.started':
       case 'item.updated':

@@ -2,6 +2,8 @@
  * Small pure helpers the stream readers share: tolerant JSON line parsing, typed field access on
  * untrusted event objects, and one-line failure reasons built from an exit and its stderr.
  */
+import { hasLoneSurrogate } from '../../orchestrator/models/naming.ts';
+import { clip } from '../clip.ts';
 import type { AgentExit, AgentOutcome, AgentUsage } from './agent.ts';
 import { questionIn } from './question.ts';
 
@@ -34,8 +36,17 @@ export const arr = (value: unknown): unknown[] => (Array.isArray(value) ? value 
 
 /** Collapses whitespace so a reason is one line, and bounds its length. */
 export function oneLine(text: string, max = 500): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return clip(text.replace(/\s+/g, ' ').trim(), max - 1, '…');
+}
+
+/**
+ * A conversation id the orchestrator will store (1-200 characters of valid Unicode), else undefined:
+ * an odd id from an agent must not make the run's report unacceptable.
+ */
+export function conversationId(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 200 && !hasLoneSurrogate(value)
+    ? value
+    : undefined;
 }
 
 const NOISE = /^\s+at |^Node\.js v\d|^\s*[\^~]+\s*$|^\s*throw\b/;

@@ -110,7 +110,7 @@ export class PreparedWorktree implements Worktree {
     await run(['clean', '-ffd', '--quiet']);
   }
 
-  async release(record: { pushed?: boolean } = {}): Promise<void> {
+  async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
     const { root, path, now, unlock } = this.#options;
@@ -120,7 +120,7 @@ export class PreparedWorktree implements Worktree {
         const next: WorktreeRecord = {
           ...current,
           last_used_at: now(),
-          pushed: record.pushed ?? this.#pushed,
+          pushed: this.#pushed,
         };
         await writeRecord(root, next);
       }

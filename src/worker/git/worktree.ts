@@ -41,6 +41,6 @@ export interface Worktree {
   runTests(command: string[], onLog: LogSink, signal?: AbortSignal): Promise<TestResult>;
   /** Throws away uncommitted changes (reset --hard + clean): when a run is cancelled or its lease lost. */
   discardChanges(): Promise<void>;
-  /** Records the outcome in the registry (job id, pushed) and lets the next prepare of this path proceed. */
-  release(record?: { pushed?: boolean }): Promise<void>;
+  /** Records the last use and whether the last commit is pushed, and lets the next prepare of this path proceed. */
+  release(): Promise<void>;
 }

@@ -125,4 +125,22 @@ describe('the claude adapter', () => {
     assert.equal(outcome.status, 'awaiting_input');
     assert.equal(outcome.question, 'Tests need a database.\nShould I add a Docker setup?');
   });
+
+  it('keeps only a session id the orchestrator can store, and renders a tool error given as text blocks', () => {
+    const { rendered, outcome } = readAll(claude.createReader(), [
+      init,
+      JSON.stringify({ type: 'system', subtype: 'status', session_id: 'x'.repeat(300) }),
+      JSON.stringify({
+        type: 'user',
+        message: {
+          content: [
+            { type: 'tool_result', is_error: true, content: [{ type: 'text', text: 'no such file' }] },
+          ],
+        },
+      }),
+      result({ subtype: 'success', is_error: false, result: 'Done.', session_id: '' }),
+    ]);
+    assert.equal(outcome.conversationId, SESSION, 'an id of 300 characters or an empty one is not taken');
+    assert.ok(rendered.includes('tool error: no such file'), rendered.join('\n'));
+  });
 });

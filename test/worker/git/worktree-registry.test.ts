@@ -111,13 +111,6 @@ describe('worktree registry and removal (real git)', () => {
     assert.equal(listed?.pushed, false, 'a commit after the push is unpushed work');
   });
 
-  it('lets release() state the push outcome explicitly', async () => {
-    const wt = await workspaces.prepare(fx.job(), collectLogs().sink);
-    await wt.release({ pushed: true });
-    const [listed] = (await listWorktrees(fx.root)).filter((w) => w.path === wt.path);
-    assert.equal(listed?.pushed, true);
-  });
-
   it('removes a worktree and its record, and git forgets it', async () => {
     const wt = await workspaces.prepare(fx.job(), collectLogs().sink);
     writeFileSync(join(wt.path, 'untracked.txt'), 'left behind\n');
