@@ -34,4 +34,27 @@ describe('a long-poll claim whose client disconnects', () => {
     assert.deepEqual(types, ['created'], 'a claimant that had already left claimed and released the job');
     assert.equal(stored.attempt, 0, 'one of the job’s attempts was spent on nobody');
   });
+
+  it('hands back a job claimed in the instant its client left, and does not count the attempt', async () => {
+    const { store, clock } = f;
+    const { job } = await store.createJob(newJob({ max_attempts: 2 }));
+    const waiter = createClaimWaiter(store, 50);
+    const gone = new AbortController();
+    // The claim is already on its way to the store when the client hangs up, in the same turn.
+    const waiting = waiter.claim({ workerType: 'default', workerId: 'w', leaseMs: 1_000 }, 0, gone.signal);
+    gone.abort();
+    assert.equal(await waiting, undefined, 'nothing is handed to a client that has left');
+    const events = await store.jobEvents(job.id);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['created', 'claimed', 'released'],
+    );
+    assert.equal(events[2]?.reason, 'claimant disconnected');
+    // The refunded attempt leaves both attempts to real workers: a second claim whose lease runs
+    // out goes back to pending rather than failing the job.
+    assert.ok(await store.claim({ workerType: 'default', workerId: 'w2', leaseMs: 1_000 }));
+    clock.advance(1_001);
+    await store.reapExpired();
+    assert.equal((await store.getJob(job.id)).status, 'pending');
+  });
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { prepareStatements } from '../../../src/orchestrator/store/sqlite/statements.ts';
 import { openStore, type StoreFixture } from '../../helpers.ts';
 
 const job = (branch: string, dependsOn: string[] = []) => ({
@@ -41,12 +42,13 @@ describe('the SQLite claim index', () => {
 
   it('plans the claim as an index walk in claim order, with no sort', () => {
     const db = new Database(f.dbPath, { readonly: true });
-    const sql = `SELECT j.* FROM jobs j INDEXED BY jobs_claimable
-      WHERE j.status = 'pending' AND j.waiting_on = 0 AND j.branch_held = 0 AND j.worker_type = ?
-      ORDER BY j.priority DESC, j.seq LIMIT 1`;
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('default') as Array<{ detail: string }>).map(
-      (row) => row.detail,
-    );
+    // The store's own claim statement, so the test follows the query wherever it goes.
+    const sql = prepareStatements(db).nextClaimable.source;
+    const plan = (
+      db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ worker_type: 'default', now: 0 }) as Array<{
+        detail: string;
+      }>
+    ).map((row) => row.detail);
     db.close();
     assert.ok(
       plan.some((line) => line.includes('USING INDEX jobs_claimable')),

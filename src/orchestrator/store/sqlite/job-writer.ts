@@ -91,7 +91,8 @@ export class JobWriter {
    */
   #refreshClaimBookkeeping(before: Job, after: Job): void {
     if (before.status === 'done' || after.status === 'done') this.#sql.refreshDependents.run(after.id);
-    if (BRANCH_HOLDING_STATUSES.includes(before.status) || BRANCH_HOLDING_STATUSES.includes(after.status)) {
+    // Only when the job starts or stops holding its branch (running -> awaiting_input keeps it).
+    if (BRANCH_HOLDING_STATUSES.includes(before.status) !== BRANCH_HOLDING_STATUSES.includes(after.status)) {
       this.#sql.refreshBranch.run(after.repo_url, after.branch_name);
     }
     if (after.status === 'pending') this.#sql.refreshJob.run(after.id);
