@@ -23,19 +23,6 @@ const SEED = process.env.BATON_FUZZ_SEED ? Number(process.env.BATON_FUZZ_SEED) :
 /** Small, so oversize bodies are cheap; still above the largest field maximum that fits (200,000 characters). */
 const BODY_LIMIT = 256 * 1024;
 
-/** The 4xx codes of the README's error table. */
-const CLIENT_ERROR_CODES: Readonly<Record<string, number>> = {
-  validation_failed: 400,
-  unauthorized: 401,
-  not_found: 404,
-  invalid_transition: 409,
-  stale_lease: 409,
-  conflict: 409,
-  precondition_failed: 412,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-};
-
 /** One job in each status; claims go in submission order, so each is created and then moved on. */
 async function seedJobs(server: ServerFixture): Promise<Seed> {
   const finished = async (status: string) => {
@@ -70,7 +57,6 @@ function assertRefused(fuzz: FuzzCase, response: WireResponse): void {
   const body = JSON.parse(response.text) as { error?: unknown; code?: unknown };
   assert.equal(typeof body.error, 'string', said);
   assert.ok((body.error as string).length > 0, said);
-  assert.equal(CLIENT_ERROR_CODES[String(body.code)], response.status, `code and status disagree: ${said}`);
   assert.equal(body.code, expected.code, said);
   assert.equal(response.status, expected.status, said);
 }

@@ -68,11 +68,6 @@ export interface Outcome {
   reaped: readonly number[];
 }
 
-/**
- * Where the server is known to differ from the README. The model states the README; a test that
- * must pass against today's server switches a difference on by name, so each one stays visible
- * (see the report in model-regressions.test.ts) and is switched off once the server is fixed.
- */
 export const initialState = (now: number): ModelState => ({ now, jobs: [] });
 
 const answer = (status: number, code: string | null = null): Answer => ({ status, code });

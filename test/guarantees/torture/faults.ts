@@ -98,18 +98,19 @@ export interface FaultTargets {
 }
 
 /** Fires the plan as progress passes each point, and sprinkles cancels over the run. */
+/** How often a tick of the injector cancels a job. */
+const CANCEL_CHANCE = 0.35;
+
 export class FaultInjector {
   readonly #rng: Rng;
   readonly #plan: PlannedFault[];
   readonly #targets: FaultTargets;
-  readonly #cancelChance: number;
   readonly counts: FaultCounts = zeroCounts();
 
-  constructor(seed: number, targets: FaultTargets, options: { cancelChance?: number; scale?: number } = {}) {
+  constructor(seed: number, targets: FaultTargets, options: { scale?: number } = {}) {
     this.#rng = new Rng(seed);
     this.#plan = planFaults(this.#rng, options.scale);
     this.#targets = targets;
-    this.#cancelChance = options.cancelChance ?? 0.35;
   }
 
   get remaining(): number {
@@ -126,7 +127,7 @@ export class FaultInjector {
       else await this.#targets.pauseWorker(this.#rng);
       this.counts[due.kind] += 1;
     }
-    if (progress < 0.95 && this.#rng.chance(this.#cancelChance)) {
+    if (progress < 0.95 && this.#rng.chance(CANCEL_CHANCE)) {
       if (await this.#targets.cancelJob(this.#rng)) this.counts.cancel += 1;
     }
   }
