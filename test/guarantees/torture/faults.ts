@@ -97,10 +97,10 @@ export interface FaultTargets {
   cancelJob(rng: Rng): Promise<boolean>;
 }
 
-/** Fires the plan as progress passes each point, and sprinkles cancels over the run. */
 /** How often a tick of the injector cancels a job. */
 const CANCEL_CHANCE = 0.35;
 
+/** Fires the plan as progress passes each point, and sprinkles cancels over the run. */
 export class FaultInjector {
   readonly #rng: Rng;
   readonly #plan: PlannedFault[];
