@@ -23,12 +23,13 @@ export interface ClientOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>` when set. */
   token?: string;
-  /** The fetch to use; the global one when absent. */
-  fetch?: typeof fetch;
   userAgent?: string;
 }
 
 type Query = Record<string, string | number | undefined>;
+
+/** The orchestrator's largest page of `GET /jobs`. */
+const MAX_PAGE = 500;
 
 interface RequestOptions {
   query?: Query;
@@ -45,7 +46,6 @@ interface Answer {
 export class BatonClient {
   readonly url: string;
   readonly #token: string | undefined;
-  readonly #fetch: typeof fetch;
   readonly #userAgent: string;
 
   constructor(options: ClientOptions) {
@@ -53,7 +53,6 @@ export class BatonClient {
     const parsed = new URL(options.url);
     this.url = `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
     this.#token = options.token || undefined;
-    this.#fetch = options.fetch ?? globalThis.fetch;
     this.#userAgent = options.userAgent ?? 'baton-client';
   }
 
@@ -76,6 +75,19 @@ export class BatonClient {
         cursor: query.cursor,
       },
     });
+  }
+
+  /** Every job the query matches (newest first), page by page, up to `max` when given. */
+  async listAllJobs(query: Omit<ListJobsQuery, 'limit' | 'cursor'> = {}, max?: number): Promise<JobView[]> {
+    const jobs: JobView[] = [];
+    let cursor: string | undefined;
+    do {
+      const limit = Math.min(MAX_PAGE, max === undefined ? MAX_PAGE : max - jobs.length);
+      const page = await this.listJobs({ ...query, limit, cursor });
+      jobs.push(...page.jobs);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined && (max === undefined || jobs.length < max));
+    return jobs;
   }
 
   async jobEvents(id: string): Promise<JobEventView[]> {
@@ -193,7 +205,7 @@ export class BatonClient {
       init.body = JSON.stringify(options.body);
     }
     try {
-      const response = await this.#fetch(`${this.url}${path}${queryString(options.query)}`, init);
+      const response = await fetch(`${this.url}${path}${queryString(options.query)}`, init);
       // The body is read inside the same try: a connection cut mid-answer is a connection error too.
       const text = await response.text();
       return { status: response.status, statusText: response.statusText, text };

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { CLIENT_COMMANDS } from '../../src/cli/commands/index.ts';
 import { exitCode, runBaton, startBaton } from '../baton-process.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -23,6 +24,10 @@ describe('the baton command', () => {
     for (const word of [
       'baton up',
       'baton server',
+      'baton worker',
+      ...CLIENT_COMMANDS.map((name) => `baton ${name}`),
+      '--concurrency',
+      '--agent-command',
       '--host',
       '--port',
       '--db',

@@ -82,6 +82,19 @@ describe('BatonClient over a real server', () => {
     assert.equal(second.next_cursor, null);
   });
 
+  it('lists every job across pages of the server’s largest size, or stops at a maximum', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 501 }, () =>
+        server.store.createJob({ repo_url: '/srv/repos/app', spec_json: { prompt: 'p' } }),
+      ),
+    );
+    const all = await client.listAllJobs();
+    assert.equal(all.length, 501, 'the second page was read');
+    assert.deepEqual(new Set(all.map((job) => job.id)), new Set(created.map(({ job }) => job.id)));
+    assert.equal((await client.listAllJobs({}, 3)).length, 3);
+    assert.equal((await client.listAllJobs({ status: ['done'] })).length, 0);
+  });
+
   it('resolves a claim to null when nothing is claimable', async () => {
     assert.equal(await client.claim({ workerId: 'w1' }), null);
   });

@@ -25,6 +25,19 @@ describe('server configuration', () => {
     assert.equal(config.token, undefined);
   });
 
+  it('names the setting, with its flag and variable, when a value is out of range', () => {
+    for (const [args, env, name] of [
+      [['--port', 'x'], {}, '--port (BATON_PORT)'],
+      [[], { BATON_LEASE_MS: '10' }, '--lease-ms (BATON_LEASE_MS)'],
+      [['--sync', 'sometimes'], {}, '--sync (BATON_SYNC)'],
+    ] as const) {
+      assert.throws(
+        () => loadServerConfig([...args], env),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith(`Invalid ${name}:`),
+      );
+    }
+  });
+
   it('refuses a non-loopback host without a token, and accepts it with one', () => {
     assert.throws(
       () => loadServerConfig(['--host', '0.0.0.0'], {}),

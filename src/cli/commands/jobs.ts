@@ -26,7 +26,7 @@ export const jobsCommand: ClientCommand = {
       .filter(Boolean);
     const all = context.flags.all === true;
     const limit = intFlag(context.flags, 'limit', 1, all ? Number.MAX_SAFE_INTEGER : PAGE_SIZE);
-    const jobs = await collect(context, status, all ? limit : (limit ?? DEFAULT_LIMIT));
+    const jobs = await context.client.listAllJobs({ status }, all ? limit : (limit ?? DEFAULT_LIMIT));
     if (jobs.length === 0) {
       context.io.stdout('No jobs.\n');
       return 0;
@@ -35,19 +35,6 @@ export const jobsCommand: ClientCommand = {
     return 0;
   },
 };
-
-/** Pages through the list until `max` jobs (undefined: all of them) or the last page. */
-async function collect(context: CommandContext, status: string[] | undefined, max: number | undefined) {
-  const jobs: JobView[] = [];
-  let cursor: string | undefined;
-  do {
-    const want = Math.min(PAGE_SIZE, max === undefined ? PAGE_SIZE : max - jobs.length);
-    const page = await context.client.listJobs({ status, limit: want, cursor });
-    jobs.push(...page.jobs);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor !== undefined && (max === undefined || jobs.length < max));
-  return jobs;
-}
 
 export function jobsTable(jobs: readonly JobView[], now: number, colour: boolean): string {
   const rows = jobs.map((job) => [

@@ -57,7 +57,8 @@ export const worktreesCommand: ClientCommand = {
       return 0;
     }
     const now = Date.now();
-    const unfinished = await unfinishedJobs(context);
+    // Every unfinished job: any of them may be about to use a worktree on its repository and branch.
+    const unfinished = await context.client.listAllJobs({ status: UNFINISHED });
     const rows: string[][] = [];
     let removed = 0;
     for (const worktree of worktrees) {
@@ -89,30 +90,24 @@ export const worktreesCommand: ClientCommand = {
   },
 };
 
-/** Every unfinished job: any of them may be about to use a worktree on its repository and branch. */
-async function unfinishedJobs(context: CommandContext): Promise<JobView[]> {
-  const jobs: JobView[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await context.client.listJobs({ status: UNFINISHED, limit: 500, cursor });
-    jobs.push(...page.jobs);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor !== undefined);
-  return jobs;
-}
-
 /** The jobs that used the worktree (a deleted one is left out), plus unfinished jobs on its branch. */
 async function jobsOf(context: CommandContext, worktree: WorktreeListing, unfinished: JobView[]) {
   const jobs = new Map<string, JobView>();
+  for (const job of unfinished) {
+    if (job.repo_url === worktree.repo_url && job.branch_name === worktree.branch) jobs.set(job.id, job);
+  }
+  const known = new Map(unfinished.map((job) => [job.id, job]));
   for (const id of worktree.job_ids) {
+    const seen = known.get(id);
+    if (seen) {
+      jobs.set(id, seen);
+      continue;
+    }
     try {
       jobs.set(id, await context.client.getJob(id));
     } catch (error) {
       if (!(error instanceof BatonApiError && error.code === 'not_found')) throw error;
     }
-  }
-  for (const job of unfinished) {
-    if (job.repo_url === worktree.repo_url && job.branch_name === worktree.branch) jobs.set(job.id, job);
   }
   return [...jobs.values()];
 }
