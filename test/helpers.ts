@@ -2,7 +2,9 @@
  * Shared test fixtures: a real SQLite file in a fresh temp folder, a real server on 127.0.0.1 with
  * a clock the test controls, and a tiny JSON client over fetch. No mocks.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -115,4 +117,39 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     },
   };
   return server;
+}
+
+/**
+ * Polls `probe` (sync or async) until it gives something other than undefined or false, and
+ * returns that; fails naming `what` after `timeoutMs`.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Commit identity for a test's own git commands: never the machine's global config. */
+export const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Baton Test',
+  GIT_AUTHOR_EMAIL: 'test@baton.invalid',
+  GIT_COMMITTER_NAME: 'Baton Test',
+  GIT_COMMITTER_EMAIL: 'test@baton.invalid',
+};
+
+/** The URL of a port nothing listens on: bound by the OS, then released. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

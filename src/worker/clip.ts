@@ -9,3 +9,10 @@ export function clip(text: string, max: number, marker = '… [truncated]'): str
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return `${text.slice(0, end)}${marker}`;
 }
+
+/** One log entry's text at most: the orchestrator stores logs, not whole files a command printed. */
+export const MAX_LOG_TEXT = 65_536;
+
+/** A log line cut to MAX_LOG_TEXT, saying how much was cut. */
+export const capText = (text: string): string =>
+  clip(text, MAX_LOG_TEXT, `… [${text.length - MAX_LOG_TEXT} more characters cut]`);

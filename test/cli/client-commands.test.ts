@@ -5,23 +5,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runClientCommand } from '../../src/cli/commands/index.ts';
 import { BatonClient } from '../../src/client/client.ts';
 import { exitCode, runBaton } from '../baton-process.ts';
-import { type ServerFixture, startServer, tempDir } from '../helpers.ts';
+import {
+  closedPortUrl,
+  type ServerFixture,
+  startServer,
+  GIT_ENV as TEST_GIT_ENV,
+  tempDir,
+  waitFor,
+} from '../helpers.ts';
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Baton Test',
-  GIT_AUTHOR_EMAIL: 'test@baton.invalid',
-  GIT_COMMITTER_NAME: 'Baton Test',
-  GIT_COMMITTER_EMAIL: 'test@baton.invalid',
-};
+const GIT_ENV = { ...process.env, ...TEST_GIT_ENV };
 
 /** A real repository with one commit, checked out on `branch`. */
 function makeRepo(parent: string, branch: string): string {
@@ -29,22 +28,6 @@ function makeRepo(parent: string, branch: string): string {
   execFileSync('git', ['init', '-q', '-b', branch, path], { env: GIT_ENV });
   execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'init'], { cwd: path, env: GIT_ENV });
   return realpathSync(path);
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 interface Run {

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { BatonClient } from '../../src/client/client.ts';
 import { BatonApiError, BatonConnectionError } from '../../src/client/errors.ts';
 import type { CreateJobInput } from '../../src/client/types.ts';
-import { type ServerFixture, startServer } from '../helpers.ts';
+import { closedPortUrl, type ServerFixture, startServer } from '../helpers.ts';
 
 const input = (overrides: Partial<CreateJobInput> = {}): CreateJobInput => ({
   repo_url: '/srv/repos/app',
   spec_json: { prompt: 'Add a health check endpoint' },
   ...overrides,
 });
-
-/** A port nothing listens on: bound by the OS, then released. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 async function rejectsWithApiError(promise: Promise<unknown>): Promise<BatonApiError> {
   try {

@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/orchestrator/store/sqlite/migrations.ts';
 import { type BatonProcess, exitCode, killAll, startBaton } from '../baton-process.ts';
-import { tempDir } from '../helpers.ts';
-import { eventually } from '../orchestrator/http/support.ts';
+import { tempDir, waitFor } from '../helpers.ts';
 import {
   abandonJobs,
   completeLate,
@@ -98,7 +97,7 @@ describe('two orchestrator processes on one database file', () => {
     for (let first = 20; first < JOBS; first += 20) await createBatch(first);
     const doneCount = async () =>
       metricValue(await (await fetch(`${urls[0]}/metrics`)).text(), 'baton_jobs{status="done"}');
-    await eventually(async () => ((await doneCount()) === JOBS ? true : undefined), 90_000, 'every job done');
+    await waitFor('every job done', async () => ((await doneCount()) === JOBS ? true : undefined), 90_000);
     stopped = true;
     await Promise.all(clients);
     await completeLate(urls[0]!, taken, journal);
@@ -205,11 +204,7 @@ describe('processes opening one new database file at the same moment', () => {
       err += chunk;
     });
     try {
-      await eventually(
-        async () => (out.includes('opening') ? true : undefined),
-        30_000,
-        'the second process',
-      );
+      await waitFor('the second process', async () => (out.includes('opening') ? true : undefined), 30_000);
       // The second process reads the (still empty) schema version at once, then waits for the lock
       // (busy_timeout 5 s). A second later this one finishes the schema and lets it go.
       await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -2,10 +2,12 @@
  * The worker end to end: a real orchestrator, real git repositories, real worker loops running the
  * fake agents as child processes. Each test submits jobs over HTTP and checks what landed in origin.
  */
+
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isGone } from './agents/support.ts';
 import { type Baton, git, originBranches, startBaton, waitFor, waitForStatus } from './support.ts';
 
 const records = (baton: Baton): any[] =>
@@ -24,15 +26,6 @@ const waitForNextRun = (baton: Baton, id: string, attempt: number) =>
       ? now
       : undefined;
   });
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a worker running the codex adapter', () => {
   let baton: Baton;
@@ -114,7 +107,7 @@ describe('a worker running the codex adapter', () => {
     await baton.client.cancel(job.id);
     const cancelled = await waitForStatus(baton.client, job.id, ['cancelled', 'done', 'failed']);
     assert.equal(cancelled.status, 'cancelled');
-    await waitFor('the agent process to be gone', () => !isAlive(started.pid));
+    await waitFor('the agent process to be gone', () => isGone(started.pid));
     assert.ok(!originBranches(baton.origin).includes(job.branch_name), 'nothing was pushed');
     const worktree = (cancelled.result_summary as any).worktree_path as string;
     assert.ok(!existsSync(join(worktree, 'partial.txt')), "the run's changes were thrown away");
@@ -130,7 +123,7 @@ describe('a worker running the codex adapter', () => {
     await waitForStatus(baton.client, job.id, ['running']);
     // A person ends the job without the worker's token: the worker's lease is now stale.
     await baton.client.complete(job.id, { status: 'failed', result_summary: { note: 'ended by hand' } });
-    await waitFor('the agent process to be gone', () => !isAlive(started.pid));
+    await waitFor('the agent process to be gone', () => isGone(started.pid));
     const worktree = await waitFor(
       'the worktree to be found',
       () => records(baton).find((record) => record.pid === started.pid)?.cwd as string | undefined,

@@ -6,7 +6,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BatonClient } from '../../src/client/client.ts';
 import type { CreateJobInput, JobSpec, JobView } from '../../src/client/types.ts';
 import { loadServerConfig } from '../../src/config.ts';
@@ -14,20 +13,11 @@ import { type RunningOrchestrator, startOrchestrator } from '../../src/main.ts';
 import { createWorker } from '../../src/worker/start-worker.ts';
 import type { Worker } from '../../src/worker/worker.ts';
 import { loadWorkerConfig } from '../../src/worker/worker-config.ts';
-import { tempDir } from '../helpers.ts';
+import { GIT_ENV, tempDir, waitFor } from '../helpers.ts';
+import { FAKE_CLAUDE, FAKE_CODEX, FAKE_COMMAND } from './agents/support.ts';
 
-export const FAKE_AGENTS = fileURLToPath(new URL('../fixtures/agents/', import.meta.url));
-export const FAKE_CODEX = join(FAKE_AGENTS, 'fake-codex.js');
-export const FAKE_CLAUDE = join(FAKE_AGENTS, 'fake-claude.js');
-export const FAKE_COMMAND = join(FAKE_AGENTS, 'fake-command.js');
-
-/** Commit identity for the test's own git commands: never the machine's global config. */
-export const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Baton Test',
-  GIT_AUTHOR_EMAIL: 'test@baton.invalid',
-  GIT_COMMITTER_NAME: 'Baton Test',
-  GIT_COMMITTER_EMAIL: 'test@baton.invalid',
-};
+export { GIT_ENV, waitFor } from '../helpers.ts';
+export { FAKE_CLAUDE, FAKE_CODEX, FAKE_COMMAND } from './agents/support.ts';
 
 export const git = (cwd: string, ...args: string[]): string =>
   execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
@@ -49,20 +39,6 @@ export function makeOrigin(root: string): { source: string; origin: string } {
 /** Branch names in the bare origin. */
 export const originBranches = (origin: string): string[] =>
   git(origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 export const waitForStatus = (client: BatonClient, id: string, statuses: string[], timeoutMs = 30_000) =>
   waitFor(

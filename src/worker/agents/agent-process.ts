@@ -5,15 +5,13 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
-import { clip } from '../clip.ts';
+import { capText } from '../clip.ts';
+import { LineSplitter } from '../process/line-splitter.ts';
+import { stopGroup } from '../process/process-group.ts';
 import type { AgentAdapter, AgentExit, AgentLogEntry, AgentStreamReader, RunAgentOptions } from './agent.ts';
-import { LineSplitter } from './line-splitter.ts';
-import { stopGroup } from './process-group.ts';
 
 /** Stderr kept for the failure reason. */
 export const STDERR_TAIL_CHARS = 65_536;
-/** One log entry's text at most; the orchestrator stores logs, not whole files an agent printed. */
-export const MAX_LOG_TEXT = 65_536;
 /** After the agent exited and its group was stopped, how long its output may stay open. */
 const OUTPUT_DRAIN_MS = 5_000;
 
@@ -149,6 +147,3 @@ export class AgentProcess {
     }
   }
 }
-
-export const capText = (text: string): string =>
-  clip(text, MAX_LOG_TEXT, `… [${text.length - MAX_LOG_TEXT} more characters cut]`);

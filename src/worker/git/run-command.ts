@@ -5,7 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { StringDecoder } from 'node:string_decoder';
+import { capText } from '../clip.ts';
+import { LineSplitter } from '../process/line-splitter.ts';
+import { stopGroup } from '../process/process-group.ts';
 
 export interface LogEntry {
   stream: string;
@@ -32,8 +34,6 @@ export interface CommandOutcome {
   durationMs: number;
 }
 
-/** A line longer than this is cut into pieces, so one runaway line cannot exhaust memory. */
-const MAX_LINE_CHARS = 64 * 1024;
 /** How long to wait for output pipes after the command exits (a background child may hold them). */
 const PIPE_DRAIN_MS = 2_000;
 
@@ -51,25 +51,22 @@ export function runCommand(command: readonly string[], options: CommandOptions):
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    const out = lineSplitter(options.streams.out, onLog);
-    const err = lineSplitter(options.streams.err, onLog);
-    child.stdout.on('data', out.push);
-    child.stderr.on('data', err.push);
+    const out = lines(child.stdout, options.streams.out, onLog);
+    const err = lines(child.stderr, options.streams.err, onLog);
 
     let drainTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      signalGroup(child.pid, 'SIGTERM');
-      // Not cleared when the command ends: whatever it started may still be running after the grace.
-      setTimeout(() => signalGroup(child.pid, 'SIGKILL'), options.graceMs ?? 5_000).unref();
+    // The whole group: whatever the command started (a server, a watcher) goes with it.
+    const stopAll = () => {
+      if (child.pid !== undefined) stopGroup(child.pid, options.graceMs ?? 5_000).catch(() => {});
     };
-    signal?.addEventListener('abort', stop, { once: true });
+    signal?.addEventListener('abort', stopAll, { once: true });
 
     let settled = false;
     const finish = (exitCode: number | null, spawnError: string | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(drainTimer);
-      signal?.removeEventListener('abort', stop);
+      signal?.removeEventListener('abort', stopAll);
       out.end();
       err.end();
       if (signal?.aborted) return reject(signal.reason);
@@ -80,6 +77,8 @@ export function runCommand(command: readonly string[], options: CommandOptions):
     // background child of the command get a short grace, then are dropped.
     child.on('close', (code) => finish(code, null));
     child.on('exit', (code) => {
+      // Nothing a setup or test command started outlives it.
+      stopAll();
       drainTimer = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
@@ -89,44 +88,13 @@ export function runCommand(command: readonly string[], options: CommandOptions):
   });
 }
 
-function signalGroup(pid: number | undefined, name: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, name);
-  } catch {
-    // The group is already gone.
-  }
-}
-
-/** Turns chunks into complete lines, sent to the sink one batch per chunk; `end` sends the rest. */
-function lineSplitter(stream: string, onLog: LogSink): { push: (chunk: Buffer) => void; end: () => void } {
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
+/** Complete lines of a child's output stream, capped, sent to the sink one batch per chunk. */
+function lines(stream: NodeJS.ReadableStream, name: string, onLog: LogSink): { end: () => void } {
+  const splitter = new LineSplitter();
   const emit = (texts: string[]) => {
-    if (texts.length > 0) onLog(texts.map((text) => ({ stream, text })));
+    if (texts.length > 0) onLog(texts.map((text) => ({ stream: name, text: capText(text) })));
   };
-  return {
-    push(chunk) {
-      const parts = (partial + decoder.write(chunk)).split('\n');
-      partial = parts.pop() ?? '';
-      const lines = parts.map((line) => line.replace(/\r$/, ''));
-      while (partial.length > MAX_LINE_CHARS) {
-        lines.push(partial.slice(0, MAX_LINE_CHARS));
-        partial = partial.slice(MAX_LINE_CHARS);
-      }
-      emit(lines.flatMap((line) => chop(line)));
-    },
-    end() {
-      const rest = partial + decoder.end();
-      partial = '';
-      if (rest.length > 0) emit(chop(rest));
-    },
-  };
-}
-
-function chop(line: string): string[] {
-  if (line.length <= MAX_LINE_CHARS) return [line];
-  const pieces: string[] = [];
-  for (let i = 0; i < line.length; i += MAX_LINE_CHARS) pieces.push(line.slice(i, i + MAX_LINE_CHARS));
-  return pieces;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => emit(splitter.push(chunk)));
+  return { end: () => emit(splitter.end()) };
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type BatonProcess, exitCode, killAll, runBaton, startBaton } from '../../baton-process.ts';
-import { tempDir } from '../../helpers.ts';
-import { eventually, jobBody } from './support.ts';
+import { tempDir, waitFor } from '../../helpers.ts';
+import { jobBody } from './support.ts';
 
 /** A tiny JSON client for a server in another process. */
 async function call(url: string, method: string, path: string, body?: unknown) {
@@ -52,13 +52,13 @@ describe('the baton server process', () => {
     assert.equal(after.body.lease_token, claimed.body.lease_token);
     assert.equal(after.body.attempt, 1);
 
-    const requeued = await eventually(
+    const requeued = await waitFor(
+      'the reaper to expire the lease',
       async () => {
         const job = await call(second.url, 'GET', `/jobs/${created.body.id}`);
         return job.body.status === 'running' ? undefined : job.body;
       },
       15_000,
-      'the reaper to expire the lease',
     );
     assert.equal(requeued.status, 'pending');
     assert.equal(requeued.lease_token, null);
@@ -83,13 +83,13 @@ describe('the baton server process', () => {
     const leaseMs = Date.parse(claimed.body.lease_expires_at) - Date.parse(claimed.body.updated_at);
     assert.equal(leaseMs, 1000);
     const startedAt = Date.now();
-    await eventually(
+    await waitFor(
+      'the 1000 ms lease to be reaped',
       async () => {
         const job = await call(baton.url, 'GET', `/jobs/${created.body.id}`);
         return job.body.status === 'pending' ? job.body : undefined;
       },
       5_000,
-      'the 1000 ms lease to be reaped',
     );
     assert.ok(Date.now() - startedAt < 5_000);
     baton.child.kill('SIGTERM');

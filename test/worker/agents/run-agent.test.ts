@@ -4,9 +4,9 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AgentAdapter, AgentInvocation } from '../../../src/worker/agents/agent.ts';
-import { capText, MAX_LOG_TEXT } from '../../../src/worker/agents/agent-process.ts';
 import { createAgents } from '../../../src/worker/agents/registry.ts';
 import { type AgentLogEntry, runAgent } from '../../../src/worker/agents/run-agent.ts';
+import { capText, MAX_LOG_TEXT } from '../../../src/worker/clip.ts';
 import { tempDir } from '../../helpers.ts';
 import { FAKE_CLAUDE, FAKE_CODEX, FAKE_COMMAND, readRecord } from './support.ts';
 

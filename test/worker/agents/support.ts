@@ -1,7 +1,6 @@
 /** Shared pieces of the agent tests: the fake agents, their record file, and process liveness. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { AgentExit } from '../../../src/worker/agents/agent.ts';
 
@@ -58,17 +57,4 @@ export function isGone(pid: number): boolean {
   }
 }
 
-/** Polls until `check` holds; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { waitFor } from '../../helpers.ts';

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkspaceError } from '../../../src/worker/git/errors.ts';
 import { Workspaces } from '../../../src/worker/git/workspaces.ts';
+import { waitFor } from '../../helpers.ts';
+import { isGone } from '../agents/support.ts';
 import { collectLogs, type GitFixture, IDENTITY, makeGitFixture } from './git-fixtures.ts';
 
 /** A node one-liner as an argv array: the tests need no shell and no tool beyond node. */
@@ -186,26 +188,9 @@ describe('Workspaces: .baton.json, setup and tests (real git, real processes)', 
       assert.equal(stopped.passed, false);
       assert.equal(stopped.exitCode, null);
       const childPid = Number(readFileSync(pidFile, 'utf8'));
-      await waitFor(() => !isAlive(childPid), 'the test command’s child to be stopped');
+      await waitFor('the test command’s child to be stopped', () => isGone(childPid));
     } finally {
       await wt.release();
     }
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

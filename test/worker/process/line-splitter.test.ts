@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { LineSplitter } from '../../../src/worker/agents/line-splitter.ts';
+import { LineSplitter } from '../../../src/worker/process/line-splitter.ts';
 
 function splitAll(chunks: string[], maxLine?: number): string[] {
   const splitter = new LineSplitter(maxLine);
