@@ -167,6 +167,24 @@ describe('Workspaces: .baton.json, setup and tests (real git, real processes)', 
     }
   });
 
+  it('stops whatever a test command left running once it exits', async () => {
+    const wt = await workspaces.prepare(fx.job(), collectLogs().sink);
+    try {
+      const pidFile = join(wt.path, 'leftover.pid');
+      // Starts a child in its own process group's reach (not detached) and exits at once.
+      const script =
+        "const { spawn } = require('child_process'); const fs = require('fs');" +
+        "const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });" +
+        `fs.writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); c.unref();`;
+      const result = await wt.runTests(nodeScript(script), collectLogs().sink);
+      assert.equal(result.passed, true);
+      const childPid = Number(readFileSync(pidFile, 'utf8'));
+      await waitFor('the leftover child to be stopped', () => isGone(childPid));
+    } finally {
+      await wt.release();
+    }
+  });
+
   it('stops a running test command and its children when aborted, answering a failure with no exit code', async () => {
     const wt = await workspaces.prepare(fx.job(), collectLogs().sink);
     try {
