@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/orchestrator/store/sqlite/migrations.ts';
 import { type BatonProcess, exitCode, killAll, startBaton } from '../baton-process.ts';
 import { tempDir, waitFor } from '../helpers.ts';
+import { readDatabase } from './read-database.ts';
 import {
   abandonJobs,
   completeLate,
@@ -22,7 +23,6 @@ import {
 } from './sqlite-pressure/claim-clients.ts';
 import { checkHistory } from './sqlite-pressure/history-checks.ts';
 import { call, metricValue } from './sqlite-pressure/http.ts';
-import { readDatabase } from './sqlite-pressure/read-database.ts';
 
 const REPO = '/srv/repos/app';
 const OPEN_STORE = fileURLToPath(new URL('./sqlite-pressure/open-store.ts', import.meta.url));
@@ -116,7 +116,7 @@ describe('two orchestrator processes on one database file', () => {
         `duplicates=${journal.completions.filter((c) => c.kind === 'duplicate').length} ` +
         `violations: ${violations.length}`,
     );
-    assert.equal(contents.integrity, 'ok');
+    assert.deepEqual(contents.integrity, ['ok']);
     assert.deepEqual(violations, []);
     assert.equal(contents.jobs.length, JOBS);
     assert.deepEqual(

@@ -17,10 +17,10 @@ import Database from 'better-sqlite3';
 import { type BatonProcess, exitCode, killAll } from '../../baton-process.ts';
 import { tempDir } from '../../helpers.ts';
 import { dumpDatabase } from '../../orchestrator/http/support.ts';
+import { readDatabase } from '../read-database.ts';
 import { checkHistory } from './history-checks.ts';
 import { call, type Reply } from './http.ts';
 import { type PressureServer, startPressureServer } from './pressure-server.ts';
-import { readDatabase } from './read-database.ts';
 import { canRun, startBatonAs, unprivileged } from './start-as.ts';
 
 const REPO = '/srv/repos/app';
@@ -111,7 +111,7 @@ describe('a full database', () => {
 
     await assertReadsWork(server, ids);
     const contents = readDatabase(server.dbPath);
-    assert.equal(contents.integrity, 'ok');
+    assert.deepEqual(contents.integrity, ['ok']);
     assert.equal(contents.jobs.length, ids.length + accepted.length, 'a refused create left a row behind');
     assert.deepEqual(rowsOf(server.dbPath, ids), earlier);
     assert.deepEqual(checkHistory(contents.jobs, contents.events, contents.dependencies), []);
@@ -128,7 +128,7 @@ describe('a full database', () => {
       status: 'done',
     });
     assert.equal(completed.status, 200, JSON.stringify(completed.body));
-    assert.equal(readDatabase(server.dbPath).integrity, 'ok');
+    assert.deepEqual(readDatabase(server.dbPath).integrity, ['ok']);
   });
 });
 
@@ -161,7 +161,7 @@ describe('a database connection switched to read-only while the server runs', ()
     }
     await assertReadsWork(server, ids);
     assert.equal(dumpDatabase(server.dbPath), before);
-    assert.equal(readDatabase(server.dbPath).integrity, 'ok');
+    assert.deepEqual(readDatabase(server.dbPath).integrity, ['ok']);
 
     server.connection.pragma('query_only = OFF');
     const completed = await server.api('POST', `/jobs/${running.id}/complete`, { ...token, status: 'done' });
@@ -222,13 +222,13 @@ describe('a database file the server may not write', () => {
     assertUnavailable(await call(readOnly.url, 'POST', '/jobs', newJob), /read-only/, 'create after chmod');
     await stop(readOnly);
     assert.equal(dumpDatabase(db), before);
-    assert.equal(readDatabase(db).integrity, 'ok');
+    assert.deepEqual(readDatabase(db).integrity, ['ok']);
 
     const writable = await start();
     assert.equal((await call(writable.url, 'POST', '/jobs', newJob)).status, 201);
     assert.equal((await call(writable.url, 'POST', '/jobs/claim')).status, 200);
     await stop(writable);
-    assert.equal(readDatabase(db).integrity, 'ok');
+    assert.deepEqual(readDatabase(db).integrity, ['ok']);
   });
 });
 

@@ -4,9 +4,11 @@
  * terminal. Then everything stops and the database, the history and the workers' journals are
  * checked (checks.ts). Owns every process and file it starts; `runTorture` leaves none behind.
  */
+
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { readDatabase } from '../read-database.ts';
 import { runChecks } from './checks.ts';
 import { Cluster } from './cluster.ts';
 import { parseMetrics } from './cross-checks.ts';
@@ -148,23 +150,6 @@ function injectorFor(cluster: Cluster, options: TortureOptions): FaultInjector {
     },
     { scale: Math.max(1, Math.round(options.jobs / 2000)) },
   );
-}
-
-/** Reads the stopped orchestrator's database file read-only. */
-function readDatabase(dbPath: string) {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const jobs = db
-      .prepare('SELECT id, status, version, attempt, repo_url, branch_name FROM jobs')
-      .all() as JobRecord[];
-    const events = db.prepare('SELECT * FROM job_events ORDER BY seq').all() as EventRecord[];
-    const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map(
-      (row) => row.integrity_check,
-    );
-    return { jobs, events, integrity };
-  } finally {
-    db.close();
-  }
 }
 
 export function formatSummary(r: Omit<TortureResult, 'summary' | 'input'>, options: TortureOptions): string {
