@@ -7,13 +7,12 @@
 
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { readDatabase } from '../read-database.ts';
 import { runChecks } from './checks.ts';
 import { Cluster } from './cluster.ts';
 import { parseMetrics } from './cross-checks.ts';
 import { deriveSeed, FAULT_KINDS, type FaultCounts, FaultInjector, Rng } from './faults.ts';
-import type { CheckInput, EventRecord, JobRecord, Violation } from './records.ts';
+import type { CheckInput, Violation } from './records.ts';
 
 export interface TortureOptions {
   jobs: number;
