@@ -90,20 +90,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     },
     app: first.app,
     url: first.url,
-    async api(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body =
-          typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-      }
-      const response = await fetch(`${server.url}${path}`, init);
-      const text = await response.text();
-      let parsed: unknown = text;
-      if ((response.headers.get('content-type') ?? '').includes('application/json') && text)
-        parsed = JSON.parse(text);
-      return { status: response.status, body: parsed as any, headers: response.headers };
-    },
+    api: (method, path, body, headers) => requestJson(server.url, method, path, body, headers),
     async restart() {
       await server.app.close();
       await fixture.reopen();
@@ -152,4 +139,40 @@ export async function closedPortUrl(): Promise<string> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * One JSON request to a Baton server (in this process or another): an object body is sent as JSON,
+ * a string or bytes as they are; a JSON answer is parsed, any other is returned as text.
+ */
+export async function requestJson<T = any>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body =
+      typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${url}${path}`, init);
+  const text = await response.text();
+  let parsed: unknown = text;
+  if ((response.headers.get('content-type') ?? '').includes('application/json') && text)
+    parsed = JSON.parse(text);
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/** Samples of a `/metrics` text (Prometheus), keyed by `name{labels}`. */
+export function parseMetrics(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return samples;
 }

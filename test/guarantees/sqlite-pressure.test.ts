@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/orchestrator/store/sqlite/migrations.ts';
 import { type BatonProcess, exitCode, killAll, startBaton } from '../baton-process.ts';
-import { tempDir, waitFor } from '../helpers.ts';
+import { requestJson as call, parseMetrics, tempDir, waitFor } from '../helpers.ts';
 import { readDatabase } from './read-database.ts';
 import {
   abandonJobs,
@@ -22,7 +22,6 @@ import {
   runClient,
 } from './sqlite-pressure/claim-clients.ts';
 import { checkHistory } from './sqlite-pressure/history-checks.ts';
-import { call, metricValue } from './sqlite-pressure/http.ts';
 
 const REPO = '/srv/repos/app';
 const OPEN_STORE = fileURLToPath(new URL('./sqlite-pressure/open-store.ts', import.meta.url));
@@ -96,7 +95,7 @@ describe('two orchestrator processes on one database file', () => {
     // The rest arrive through both processes, twenty at a time, while the clients are claiming.
     for (let first = 20; first < JOBS; first += 20) await createBatch(first);
     const doneCount = async () =>
-      metricValue(await (await fetch(`${urls[0]}/metrics`)).text(), 'baton_jobs{status="done"}');
+      parseMetrics(await (await fetch(`${urls[0]}/metrics`)).text()).get('baton_jobs{status="done"}');
     await waitFor('every job done', async () => ((await doneCount()) === JOBS ? true : undefined), 90_000);
     stopped = true;
     await Promise.all(clients);
@@ -155,8 +154,8 @@ describe('two orchestrator processes on one database file', () => {
       assert.deepEqual([completion.status, completion.code], [409, 'stale_lease']);
     assert.equal(journal.unavailable, 0, 'a write failed instead of waiting for the other process');
     for (const text of scraped) {
-      assert.equal(metricValue(text, 'baton_claims_total'), claimedEvents.length);
-      assert.equal(metricValue(text, 'baton_jobs_created_total'), JOBS);
+      assert.equal(parseMetrics(text).get('baton_claims_total'), claimedEvents.length);
+      assert.equal(parseMetrics(text).get('baton_jobs_created_total'), JOBS);
     }
   });
 

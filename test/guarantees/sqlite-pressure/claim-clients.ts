@@ -5,7 +5,7 @@
  * the test can hold the answers against the database afterwards.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { call, type Reply } from './http.ts';
+import { requestJson as call, type ApiResponse as Reply } from '../../helpers.ts';
 
 export interface ClaimRecord {
   job_id: string;

@@ -10,8 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../../src/orchestrator/clock.ts';
 import { buildServer } from '../../../src/orchestrator/server.ts';
 import { SqliteStore } from '../../../src/orchestrator/store/sqlite/sqlite-store.ts';
-import { tempDir } from '../../helpers.ts';
-import { call, type Reply } from './http.ts';
+import { requestJson as call, type ApiResponse as Reply, tempDir } from '../../helpers.ts';
 
 export interface PressureServer {
   url: string;

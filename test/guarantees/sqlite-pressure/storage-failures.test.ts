@@ -15,11 +15,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { type BatonProcess, exitCode, killAll } from '../../baton-process.ts';
-import { tempDir } from '../../helpers.ts';
+import { requestJson as call, type ApiResponse as Reply, tempDir } from '../../helpers.ts';
 import { dumpDatabase } from '../../orchestrator/http/support.ts';
 import { readDatabase } from '../read-database.ts';
 import { checkHistory } from './history-checks.ts';
-import { call, type Reply } from './http.ts';
 import { type PressureServer, startPressureServer } from './pressure-server.ts';
 import { canRun, startBatonAs, unprivileged } from './start-as.ts';
 

@@ -3,6 +3,7 @@
  * journals say which requests were answered how and when; /metrics says what the orchestrator
  * counted. Pure, like checks.ts.
  */
+import { parseMetrics } from '../../helpers.ts';
 import {
   type CheckInput,
   type CheckName,
@@ -127,16 +128,6 @@ function checkCompletion(
 }
 
 /** Parses Prometheus text into `name{labels}` -> value. */
-export function parseMetrics(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return samples;
-}
-
 /**
  * /metrics against the history. Job gauges and transition counters are stored in the database with
  * the history, so they must match exactly across restarts. Refusal counters live in the process, so

@@ -7,10 +7,10 @@
 
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseMetrics } from '../../helpers.ts';
 import { readDatabase } from '../read-database.ts';
 import { runChecks } from './checks.ts';
 import { Cluster } from './cluster.ts';
-import { parseMetrics } from './cross-checks.ts';
 import { deriveSeed, FAULT_KINDS, type FaultCounts, FaultInjector, Rng } from './faults.ts';
 import type { CheckInput, Violation } from './records.ts';
 

@@ -2,19 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type BatonProcess, exitCode, killAll, runBaton, startBaton } from '../../baton-process.ts';
-import { tempDir, waitFor } from '../../helpers.ts';
+import { requestJson as call, tempDir, waitFor } from '../../helpers.ts';
 import { jobBody } from './support.ts';
-
-/** A tiny JSON client for a server in another process. */
-async function call(url: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('the baton server process', () => {
   const dir = tempDir('baton-process-');
