@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../src/orchestrator/clock.ts';
 import { buildServer, type ServerOptions } from '../src/orchestrator/server.ts';
-import { SqliteStore } from '../src/orchestrator/store/sqlite/sqlite-store.ts';
+import { SqliteStore, type SqliteStoreOptions } from '../src/orchestrator/store/sqlite/sqlite-store.ts';
 import type { NewJob } from '../src/orchestrator/store/store.ts';
 
 export function tempDir(prefix = 'baton-test-'): { path: string; remove: () => void } {
@@ -27,17 +27,20 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-export function openStore(): StoreFixture {
+/** Store options a test may add, such as `onOpen` to reach the store's own connection. */
+export type StoreExtras = Pick<SqliteStoreOptions, 'onOpen'>;
+
+export function openStore(extras: StoreExtras = {}): StoreFixture {
   const dir = tempDir();
   const dbPath = join(dir.path, 'baton.db');
   const clock = new ManualClock();
   const fixture: StoreFixture = {
-    store: new SqliteStore({ path: dbPath, clock }),
+    store: new SqliteStore({ path: dbPath, clock, ...extras }),
     clock,
     dbPath,
     async reopen() {
       await fixture.store.close();
-      fixture.store = new SqliteStore({ path: dbPath, clock });
+      fixture.store = new SqliteStore({ path: dbPath, clock, ...extras });
       return fixture.store;
     },
     async cleanup() {
@@ -73,8 +76,11 @@ export interface ServerFixture extends StoreFixture {
   restart(): Promise<void>;
 }
 
-export async function startServer(options: Partial<ServerOptions> = {}): Promise<ServerFixture> {
-  const fixture = openStore();
+export async function startServer(
+  options: Partial<ServerOptions> = {},
+  extras: StoreExtras = {},
+): Promise<ServerFixture> {
+  const fixture = openStore(extras);
   const listen = async () => {
     const app = buildServer({ store: fixture.store, clock: fixture.clock, claimRecheckMs: 50, ...options });
     await app.listen({ host: '127.0.0.1', port: 0 });
