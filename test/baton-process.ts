@@ -13,8 +13,19 @@ export interface BatonProcess {
 }
 
 /** Starts `baton <args>` and waits until it prints the URL it listens on. */
-export async function startBaton(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BatonProcess> {
-  const run = runBaton(args, env);
+/** Where and as whom the child runs (a test of file permissions runs it as another user). */
+export interface SpawnPlace {
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+export async function startBaton(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  place: SpawnPlace = {},
+): Promise<BatonProcess> {
+  const run = runBaton(args, env, place);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`baton did not start: ${run.stderr()}`)), 20_000);
     const check = () => {
@@ -34,11 +45,16 @@ export async function startBaton(args: string[], env: NodeJS.ProcessEnv = {}): P
 }
 
 /** Starts `baton <args>` without waiting for anything. The environment holds no BATON_* values. */
-export function runBaton(args: string[], env: NodeJS.ProcessEnv = {}): Omit<BatonProcess, 'url'> {
+export function runBaton(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  place: SpawnPlace = {},
+): Omit<BatonProcess, 'url'> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BATON_')));
   const child = spawn(process.execPath, [BATON_BIN, ...args], {
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...place,
   });
   let out = '';
   let err = '';

@@ -3,11 +3,10 @@
  * with captured output, and as real `baton` child processes. Git repositories are real, in temp folders.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runClientCommand } from '../../src/cli/commands/index.ts';
 import { BatonClient } from '../../src/client/client.ts';
 import { exitCode, runBaton } from '../baton-process.ts';
@@ -418,25 +417,16 @@ describe('client commands', () => {
   });
 
   describe('the real baton command', () => {
-    const BATON_BIN = fileURLToPath(new URL('../../bin/baton.js', import.meta.url));
-
     it('submits from inside a repository and lists the job with baton jobs', async () => {
       const repo = makeRepo(dir.path, 'trunk');
       // `--repo .` must resolve against the process's own working folder, so run it there.
-      const child = spawn(process.execPath, [BATON_BIN, 'submit', '--agent', 'command', 'Touch a file'], {
-        cwd: repo,
-        env: { ...GIT_ENV, BATON_URL: server.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      assert.equal(await exitCode(child, 60_000), 0, stderr);
+      const submit = runBaton(
+        ['submit', '--agent', 'command', 'Touch a file'],
+        { ...TEST_GIT_ENV, BATON_URL: server.url },
+        { cwd: repo },
+      );
+      assert.equal(await exitCode(submit.child, 60_000), 0, submit.stderr());
+      const stdout = submit.stdout();
       const id = stdout.trim();
       const job = await client.getJob(id);
       assert.equal(job.repo_url, repo);

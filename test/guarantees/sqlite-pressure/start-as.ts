@@ -3,9 +3,9 @@
  * its mode, so when the tests run as root the child runs as uid/gid 65534 (`nobody`); otherwise it
  * runs as the current user, for whom a mode of 0444 already means read-only.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BatonProcess } from '../../baton-process.ts';
+import { type BatonProcess, startBaton } from '../../baton-process.ts';
 
 const BATON_BIN = fileURLToPath(new URL('../../../bin/baton.js', import.meta.url));
 const TSX = fileURLToPath(new URL('../../../node_modules/tsx/package.json', import.meta.url));
@@ -26,35 +26,5 @@ export function canRun(identity: Identity | undefined): boolean {
   return spawnSync(process.execPath, ['-e', probe], { ...identity, stdio: 'ignore' }).status === 0;
 }
 
-export async function startBatonAs(args: string[], identity: Identity | undefined): Promise<BatonProcess> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BATON_')));
-  const child = spawn(process.execPath, [BATON_BIN, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...identity,
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`baton did not start: ${err}`)), 20_000);
-    const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`baton exited with ${code} before listening: ${err}`));
-    });
-  });
-  return { child, url, stdout: () => out, stderr: () => err };
-}
+export const startBatonAs = (args: string[], identity: Identity | undefined): Promise<BatonProcess> =>
+  startBaton(args, {}, identity);
