@@ -165,6 +165,8 @@ describe('two orchestrator processes on one database file', () => {
     const polling = call(b!.url, 'POST', '/jobs/claim?worker_type=wake&worker_id=poller&wait_ms=30000');
     // Give the poll time to reach the server; were it late, it would find the job at once instead.
     await new Promise((resolve) => setTimeout(resolve, 500));
+    const early = await Promise.race([polling.then(() => 'answered'), Promise.resolve('waiting')]);
+    assert.equal(early, 'waiting', 'the long poll answered before there was a job to claim');
     const created = await call(a!.url, 'POST', '/jobs', {
       repo_url: REPO,
       worker_type: 'wake',

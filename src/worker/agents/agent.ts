@@ -81,5 +81,4 @@ export interface AgentRunResult {
   outcome: AgentOutcome;
   stopped: null | 'aborted' | 'timeout';
   pid: number | undefined;
-  durationMs: number;
 }

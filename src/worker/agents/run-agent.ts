@@ -17,7 +17,6 @@ export type { AgentLogEntry, AgentRunResult, RunAgentOptions } from './agent.ts'
 export const DEFAULT_GRACE_MS = 5_000;
 
 export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
-  const started = performance.now();
   const { adapter, invocation } = options;
   const result = (
     outcome: AgentOutcome,
@@ -27,7 +26,6 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentRunResult
     outcome: { ...outcome, conversationId: outcome.conversationId ?? invocation.conversationId },
     stopped,
     pid,
-    durationMs: Math.round(performance.now() - started),
   });
   const cannotStart = (why: string) =>
     result(failedOutcome(`agent '${adapter.name}' could not start: ${why}`, none), null);

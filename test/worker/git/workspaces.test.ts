@@ -94,6 +94,40 @@ describe('Workspaces: clone, worktree, commit, push (real git)', () => {
     }
   });
 
+  it('commits even when the repository has a failing pre-commit hook and asks for signed commits', async () => {
+    const wt = await workspaces.prepare(fx.job(), collectLogs().sink);
+    try {
+      const common = fx.git(wt.path, 'rev-parse', '--path-format=absolute', '--git-common-dir');
+      mkdirSync(join(common, 'hooks'), { recursive: true });
+      writeFileSync(join(common, 'hooks', 'pre-commit'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      fx.git(wt.path, 'config', 'commit.gpgsign', 'true');
+      writeFileSync(join(wt.path, 'hooked.txt'), 'x\n');
+      const result = await wt.commitAll({ subject: 'Past the hook' });
+      assert.ok(result, 'the commit was made');
+      assert.equal(fx.git(wt.path, 'rev-parse', 'HEAD'), result.commit);
+    } finally {
+      await wt.release();
+    }
+  });
+
+  it('skips a copy_files entry that does not exist in the source, saying so in the logs', async () => {
+    const logs = collectLogs();
+    const wt = await workspaces.prepare(
+      fx.job({
+        repo_url: fx.source,
+        spec_json: { prompt: 'x', setup: { copy_files: ['no-such.env', '.env'] } },
+      }),
+      logs.sink,
+    );
+    try {
+      assert.ok(existsSync(join(wt.path, '.env')), 'the file that exists was copied');
+      assert.ok(!existsSync(join(wt.path, 'no-such.env')));
+      assert.match(logs.text(), /no-such\.env/);
+    } finally {
+      await wt.release();
+    }
+  });
+
   it('pushes the branch to origin, and a follow-up reuses the worktree and adds a second commit', async () => {
     const job = fx.job();
     const first = await workspaces.prepare(job, collectLogs().sink);
