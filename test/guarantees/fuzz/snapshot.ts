@@ -35,15 +35,20 @@ export class DatabaseWatch {
   }
 
   fileDigest(): string {
-    const hash = createHash('sha256');
-    for (const file of [this.#path, `${this.#path}-wal`]) {
-      hash.update(file.endsWith('-wal') ? 'wal:' : 'db:');
-      if (existsSync(file)) hash.update(readFileSync(file));
-    }
-    return hash.digest('hex');
+    return databaseFileDigest(this.#path);
   }
 
   close(): void {
     this.#db.close();
   }
+}
+
+/** SHA-256 of the raw bytes of a database file and of its write-ahead log (see the note above). */
+export function databaseFileDigest(path: string): string {
+  const hash = createHash('sha256');
+  for (const file of [path, `${path}-wal`]) {
+    hash.update(file.endsWith('-wal') ? 'wal:' : 'db:');
+    if (existsSync(file)) hash.update(readFileSync(file));
+  }
+  return hash.digest('hex');
 }

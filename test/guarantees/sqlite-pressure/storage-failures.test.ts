@@ -9,6 +9,7 @@
  * file that is already open (and root ignores file modes anyway); and a real read-only file is
  * shown with a server process run as a user the file's mode applies to.
  */
+
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import Database from 'better-sqlite3';
 import { type BatonProcess, exitCode, killAll } from '../../baton-process.ts';
 import { requestJson as call, type ApiResponse as Reply, tempDir } from '../../helpers.ts';
 import { dumpDatabase } from '../../orchestrator/http/support.ts';
+import { databaseFileDigest } from '../fuzz/snapshot.ts';
 import { readDatabase } from '../read-database.ts';
 import { checkHistory } from './history-checks.ts';
 import { type PressureServer, startPressureServer } from './pressure-server.ts';
@@ -141,6 +143,7 @@ describe('a database connection switched to read-only while the server runs', ()
   it('answers every kind of write 503 storage_unavailable, changes nothing, and takes writes again without a restart once it is writable', async () => {
     const { ids, done, running, pending } = await seed(server);
     const before = dumpDatabase(server.dbPath);
+    const bytesBefore = databaseFileDigest(server.dbPath);
     // SQLite's read-only switch on the server's own connection (see the README on why not chmod).
     server.connection.pragma('query_only = ON');
     const token = { lease_token: running.lease_token };
@@ -160,6 +163,11 @@ describe('a database connection switched to read-only while the server runs', ()
     }
     await assertReadsWork(server, ids);
     assert.equal(dumpDatabase(server.dbPath), before);
+    assert.equal(
+      databaseFileDigest(server.dbPath),
+      bytesBefore,
+      'the database and its WAL are byte-for-byte unchanged',
+    );
     assert.deepEqual(readDatabase(server.dbPath).integrity, ['ok']);
 
     server.connection.pragma('query_only = OFF');
